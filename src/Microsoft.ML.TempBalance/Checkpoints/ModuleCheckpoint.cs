@@ -1,0 +1,60 @@
+using TorchSharp;
+
+namespace Microsoft.ML.TempBalance.Checkpoints;
+
+/// <summary>Saves and loads a TorchSharp module's parameters and buffers (its state dict) as safetensors.</summary>
+public static class ModuleCheckpoint
+{
+    /// <summary>Writes every parameter and buffer of <paramref name="module"/> under its state-dict name.</summary>
+    public static void Save(torch.nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        SafetensorsWriter.Write(path, module.state_dict(), metadata ?? new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    /// <summary>
+    /// Copies tensors from a safetensors file into <paramref name="module"/>'s parameters and buffers, converting
+    /// the dtype when the file's differs (e.g. F16 checkpoints into F32 modules).
+    /// </summary>
+    /// <param name="module">The target module.</param>
+    /// <param name="path">A safetensors file.</param>
+    /// <param name="strict">When true, every state-dict entry must be in the file and every file tensor in the module.</param>
+    /// <returns>The state-dict names missing from the file and the file tensors the module does not have.</returns>
+    /// <exception cref="InvalidDataException">A tensor's shape differs from the module's (named, with both shapes), or strict loading failed.</exception>
+    public static (IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected) Load(torch.nn.Module module, string path, bool strict = true)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        using SafetensorsReader reader = SafetensorsReader.Open(path);
+        var state = module.state_dict();
+        var missing = state.Keys.Where(name => !reader.Contains(name)).ToList();
+        var unexpected = reader.Tensors.Select(t => t.Name).Where(name => !state.ContainsKey(name)).ToList();
+        if (strict && (missing.Count > 0 || unexpected.Count > 0))
+        {
+            throw new InvalidDataException(
+                $"'{path}' does not match the module: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}].");
+        }
+
+        foreach ((string name, torch.Tensor target) in state)
+        {
+            if (!reader.Contains(name))
+            {
+                continue;
+            }
+
+            SafetensorsTensorInfo info = reader.GetInfo(name);
+            if (!info.Shape.SequenceEqual(target.shape))
+            {
+                throw new InvalidDataException(
+                    $"'{path}': tensor '{name}' has shape {info.ShapeText}, but the module expects [{string.Join(", ", target.shape)}].");
+            }
+
+            using torch.Tensor loaded = reader.ReadTensor(name);
+            using (torch.no_grad())
+            {
+                target.copy_(loaded);
+            }
+        }
+
+        return (missing, unexpected);
+    }
+}
