@@ -10,8 +10,6 @@ namespace Microsoft.ML.TempBalance.Tests.Cli;
 [TestClass]
 public sealed class AnalyzeCommandTests
 {
-    private static readonly string[] Six = { "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense" };
-
     /// <summary>A 2-block RoBERTa-shaped checkpoint (hidden 24, FFN 48) in the Hugging Face folder layout.</summary>
     private static Dictionary<string, torch.Tensor> WriteTinyTransformer(string folder)
     {
@@ -25,16 +23,7 @@ public sealed class AnalyzeCommandTests
             ["classifier.dense.weight"] = torch.randn(24, 24),
             ["classifier.out_proj.weight"] = torch.randn(2, 24),
         };
-        for (int layer = 0; layer < 2; layer++)
-        {
-            foreach (string name in Six)
-            {
-                long rows = name == "intermediate.dense" ? 48 : 24;
-                long cols = name == "output.dense" ? 48 : 24;
-                tensors[$"roberta.encoder.layer.{layer}.{name}.weight"] = torch.randn(rows, cols);
-                tensors[$"roberta.encoder.layer.{layer}.{name}.bias"] = torch.zeros(rows);
-            }
-        }
+        TinyEncoder.AddBlocks(tensors, layers: 2, hidden: 24, ffn: 48);
 
         SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
         File.WriteAllText(Path.Combine(folder, "config.json"), "{\"model_type\":\"roberta\",\"hidden_size\":24,\"num_hidden_layers\":2}");

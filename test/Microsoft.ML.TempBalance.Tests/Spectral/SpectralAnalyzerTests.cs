@@ -104,20 +104,8 @@ public sealed class SpectralAnalyzerTests
     {
         torch.manual_seed(21);
         var tensors = new Dictionary<string, torch.Tensor>();
-        string[] six = { "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense" };
-        for (int layer = 0; layer < 2; layer++)
-        {
-            foreach (string name in six)
-            {
-                long outDim = name == "intermediate.dense" ? 64 : 32;
-                long inDim = name == "output.dense" ? 64 : 32;
-                tensors[$"roberta.encoder.layer.{layer}.{name}.weight"] = torch.randn(outDim, inDim);
-                tensors[$"roberta.encoder.layer.{layer}.{name}.bias"] = torch.randn(outDim);
-            }
-
-            tensors[$"roberta.encoder.layer.{layer}.output.LayerNorm.weight"] = torch.ones(32);
-        }
-
+        TinyEncoder.AddBlocks(tensors, layers: 2, hidden: 32, ffn: 64);
+        string[] six = TinyEncoder.BlockLinears;
         tensors["roberta.embeddings.word_embeddings.weight"] = torch.randn(100, 32);
         tensors["classifier.dense.weight"] = torch.randn(32, 32);
         tensors["classifier.0.weight"] = torch.randn(32, 32);
