@@ -117,7 +117,7 @@ public sealed class SpectralAnalyzer
         torch.Tensor weight = layer.Weight.detach();
         return layer.Kind switch
         {
-            LayerKind.Linear when Options.Farms is not null => FarmsWindows.Sample(weight.to(torch.float32), Options.Farms),
+            LayerKind.Linear when Options.Farms is not null => FarmsWindows.Sample(AtLeastFloat32(weight), Options.Farms),
             LayerKind.Linear or LayerKind.Embedding => WeightMatrices.Linear(weight),
             LayerKind.LoraLinear => LoraMatrices(layer),
             LayerKind.Conv1d or LayerKind.Conv2d or LayerKind.ConvTranspose => WeightMatrices.Convolution(weight),
@@ -128,9 +128,14 @@ public sealed class SpectralAnalyzer
 
     private torch.Tensor LoraMatrices(LayerWeight layer)
     {
-        torch.Tensor merged = WeightMatrices.LoraMerged(layer.Weight.detach().to(torch.float32), layer.LoraA!.detach(), layer.LoraB!.detach(), Options.LoraScale ?? 1.0);
+        torch.Tensor merged = WeightMatrices.LoraMerged(AtLeastFloat32(layer.Weight.detach()), layer.LoraA!.detach(), layer.LoraB!.detach(), Options.LoraScale ?? 1.0);
         return Options.Farms is null ? merged : FarmsWindows.Sample(merged[0], Options.Farms);
     }
+
+    // Half-precision weights are lifted before products and slicing; float64 weights stay float64 (the engine
+    // picks the compute precision).
+    private static torch.Tensor AtLeastFloat32(torch.Tensor weight) =>
+        weight.dtype == torch.float64 ? weight : weight.to(torch.float32);
 
     private static string? NonFiniteProblem(torch.Tensor matrices)
     {

@@ -90,7 +90,6 @@ public sealed record SpectralReport
     /// <returns>The paths written.</returns>
     public IReadOnlyList<string> WriteFiles(string folder)
     {
-        Directory.CreateDirectory(folder);
         string json = Path.Combine(folder, "report.json");
         string csv = Path.Combine(folder, "layers.csv");
         AtomicFile.Write(json, s => s.Write(Encoding.UTF8.GetBytes(ToJson())));
