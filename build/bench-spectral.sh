@@ -3,4 +3,4 @@
 # Results are recorded in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet run -c Release --project src/Benchmarks -- "${1:-3}"
+dotnet run -c Release --project src/Benchmarks -- spectral "${1:-3}"

@@ -5,11 +5,42 @@ namespace Microsoft.ML.TempBalance.Checkpoints;
 /// <summary>Saves and loads a TorchSharp module's parameters and buffers (its state dict) as safetensors.</summary>
 public static class ModuleCheckpoint
 {
-    /// <summary>Writes every parameter and buffer of <paramref name="module"/> under its state-dict name.</summary>
+    /// <summary>
+    /// Writes every parameter and buffer of <paramref name="module"/> under its state-dict name, atomically.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A tensor holds NaN or infinite values (named); nothing is written.</exception>
     public static void Save(torch.nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(module);
-        SafetensorsWriter.Write(path, module.state_dict(), metadata ?? new Dictionary<string, string> { ["format"] = "pt" });
+        Dictionary<string, torch.Tensor> state = module.state_dict();
+        string? bad = FirstNonFinite(state);
+        if (bad is not null)
+        {
+            throw new InvalidDataException($"Refusing to save '{path}': tensor '{bad}' holds NaN or infinite values.");
+        }
+
+        SafetensorsWriter.Write(path, state, metadata ?? new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    /// <summary>The name of the first floating-point tensor holding NaN or infinite values, or null.</summary>
+    public static string? FirstNonFinite(IReadOnlyDictionary<string, torch.Tensor> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        using var scope = torch.NewDisposeScope();
+        foreach ((string name, torch.Tensor tensor) in tensors)
+        {
+            if (!tensor.is_floating_point() && !tensor.is_complex())
+            {
+                continue;
+            }
+
+            if (!torch.isfinite(tensor.detach()).all().item<bool>())
+            {
+                return name;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

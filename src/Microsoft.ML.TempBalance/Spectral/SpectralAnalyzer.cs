@@ -82,7 +82,7 @@ public sealed class SpectralAnalyzer
         }
     }
 
-    private SpectralReport AnalyzeLayers(List<LayerWeight> layers, string source)
+    internal SpectralReport AnalyzeLayers(IReadOnlyList<LayerWeight> layers, string source)
     {
         using var scope = torch.NewDisposeScope();
         var spectra = new LayerSpectrum?[layers.Count];

@@ -1,0 +1,64 @@
+namespace Microsoft.ML.TempBalance.Balancing;
+
+/// <summary>
+/// When the ESD is recomputed. There is always an analysis at step 0, before the first update; between analyses
+/// the last factors are kept and multiplied by the current base rate after every step.
+/// </summary>
+public abstract record BalanceCadence
+{
+    private protected BalanceCadence()
+    {
+    }
+
+    /// <summary>Every <paramref name="interval"/> optimizer steps.</summary>
+    public static BalanceCadence EverySteps(int interval) => new StepCadence(interval >= 1
+        ? interval
+        : throw new ArgumentOutOfRangeException(nameof(interval), interval, "The step interval must be at least 1."));
+
+    /// <summary>At the start of every <paramref name="interval"/>-th epoch (the SciML default is every epoch).</summary>
+    public static BalanceCadence EveryEpochs(int interval) => new EpochCadence(interval >= 1
+        ? interval
+        : throw new ArgumentOutOfRangeException(nameof(interval), interval, "The epoch interval must be at least 1."));
+
+    /// <summary>
+    /// Spaces analyses so that their time stays within <paramref name="fraction"/> of the training time so far
+    /// (measured: the last analysis's cost and the elapsed training time).
+    /// </summary>
+    public static BalanceCadence Budget(double fraction = 0.05) => new BudgetCadence(fraction > 0 && fraction < 1
+        ? fraction
+        : throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The budget must be a fraction between 0 and 1 (exclusive)."));
+
+    /// <summary>
+    /// The reference text cadence: every min(cap, max(1, batchesPerEpoch / 10)) steps (integer division, cap 100).
+    /// </summary>
+    public static BalanceCadence Reference(int batchesPerEpoch, int cap = 100) =>
+        EverySteps(Math.Min(cap, Math.Max(1, batchesPerEpoch / 10)));
+}
+
+/// <summary>Analysis every <see cref="Interval"/> steps.</summary>
+public sealed record StepCadence(int Interval) : BalanceCadence
+{
+    /// <inheritdoc />
+    public override string ToString() => $"every {Interval} step(s)";
+}
+
+/// <summary>Analysis at the start of every <see cref="Interval"/>-th epoch.</summary>
+public sealed record EpochCadence(int Interval) : BalanceCadence
+{
+    /// <inheritdoc />
+    public override string ToString() => $"every {Interval} epoch(s)";
+}
+
+/// <summary>Analysis whenever it fits in <see cref="Fraction"/> of the training time.</summary>
+public sealed record BudgetCadence(double Fraction) : BalanceCadence
+{
+    /// <summary>
+    /// Whether one more analysis (assumed to cost as much as the last one) keeps the analyses' share of the
+    /// elapsed time within <see cref="Fraction"/>: (spent + last) ≤ Fraction·(elapsed + last).
+    /// </summary>
+    internal bool Allows(double analysisSeconds, double lastCost, double elapsedSeconds) =>
+        analysisSeconds + lastCost <= Fraction * (elapsedSeconds + lastCost);
+
+    /// <inheritdoc />
+    public override string ToString() => $"budget {Fraction:P1} of training time";
+}
