@@ -1,0 +1,35 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.TempBalance.Text.Modules;
+
+/// <summary>Multi-head scaled dot-product attention with an additive mask ([batch, 1, 1, length]).</summary>
+internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
+{
+    private readonly Linear query;
+    private readonly Linear key;
+    private readonly Linear value;
+    private readonly Dropout dropout;
+    private readonly int _heads;
+
+    public RobertaSelfAttention(RobertaConfig config)
+        : base(nameof(RobertaSelfAttention))
+    {
+        query = nn.Linear(config.HiddenSize, config.HiddenSize);
+        key = nn.Linear(config.HiddenSize, config.HiddenSize);
+        value = nn.Linear(config.HiddenSize, config.HiddenSize);
+        dropout = nn.Dropout(config.AttentionProbsDropoutProb);
+        _heads = config.NumAttentionHeads;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        long batch = hidden.shape[0], length = hidden.shape[1], size = hidden.shape[2] / _heads;
+        Tensor Heads(Tensor t) => t.view(batch, length, _heads, size).transpose(1, 2);
+        Tensor scores = Heads(query.forward(hidden)).matmul(Heads(key.forward(hidden)).transpose(-1, -2)).div(Math.Sqrt(size)).add(additiveMask);
+        Tensor context = dropout.forward(scores.softmax(-1)).matmul(Heads(value.forward(hidden)));
+        return context.transpose(1, 2).reshape(batch, length, hidden.shape[2]).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,29 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.TempBalance.Text.Modules;
+
+/// <summary>dense → dropout → LayerNorm(x + residual): Hugging Face's RobertaSelfOutput and RobertaOutput.</summary>
+internal sealed class RobertaSublayerOutput : nn.Module<Tensor, Tensor, Tensor>
+{
+    private readonly Linear dense;
+#pragma warning disable IDE1006 // Hugging Face parameter name
+    private readonly LayerNorm LayerNorm;
+#pragma warning restore IDE1006
+    private readonly Dropout dropout;
+
+    public RobertaSublayerOutput(long input, RobertaConfig config)
+        : base(nameof(RobertaSublayerOutput))
+    {
+        dense = nn.Linear(input, config.HiddenSize);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        dropout = nn.Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x, Tensor residual)
+    {
+        using var scope = NewDisposeScope();
+        return LayerNorm.forward(dropout.forward(dense.forward(x)) + residual).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,181 @@
+using Microsoft.ML.TempBalance.Checkpoints;
+using Microsoft.ML.TempBalance.IO;
+using Microsoft.ML.TempBalance.Spectral;
+using Microsoft.ML.TempBalance.Text.Modules;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace Microsoft.ML.TempBalance.Text;
+
+/// <summary>
+/// A RoBERTa sequence classifier with its configuration and tokenizer, loaded from or saved to a Hugging Face
+/// checkpoint folder (<c>config.json</c>, <c>vocab.json</c>, <c>merges.txt</c>, <c>model.safetensors</c> or a
+/// sharded index; F32, F16 or BF16 weights).
+/// </summary>
+/// <remarks>
+/// Tensor names may carry the <c>roberta.</c> prefix (RobertaForSequenceClassification, RobertaForMaskedLM) or
+/// not (RobertaModel). Other tensors (<c>lm_head.*</c>, the pooler, <c>position_ids</c> buffers) are ignored and
+/// listed in <see cref="IgnoredTensors"/>. A checkpoint without a classification head gets a freshly initialised
+/// one (seeded) for the requested number of labels.
+/// </remarks>
+public sealed class RobertaCheckpoint : IDisposable
+{
+    private RobertaCheckpoint(RobertaConfig config, RobertaTokenizer tokenizer, RobertaForSequenceClassification model, bool headInitialized, IReadOnlyList<string> ignored)
+    {
+        Config = config;
+        Tokenizer = tokenizer;
+        Model = model;
+        HeadInitialized = headInitialized;
+        IgnoredTensors = ignored;
+    }
+
+    /// <summary>The architecture; <see cref="RobertaConfig.Labels"/> names the head's outputs.</summary>
+    public RobertaConfig Config { get; private set; }
+
+    /// <summary>The tokenizer.</summary>
+    public RobertaTokenizer Tokenizer { get; }
+
+    /// <summary>The model.</summary>
+    public RobertaForSequenceClassification Model { get; }
+
+    /// <summary>True when the checkpoint had no classification head and a new one was initialised.</summary>
+    public bool HeadInitialized { get; }
+
+    /// <summary>Checkpoint tensors that are not part of the model.</summary>
+    public IReadOnlyList<string> IgnoredTensors { get; }
+
+    /// <summary>Loads a checkpoint folder.</summary>
+    /// <param name="folder">The folder.</param>
+    /// <param name="labels">Names of the head's outputs (null: the checkpoint's <c>id2label</c>, or 2 when it has none).</param>
+    /// <param name="seed">Seed of the head's initialisation when the checkpoint has none.</param>
+    /// <exception cref="FileNotFoundException">A required file is missing (named).</exception>
+    /// <exception cref="InvalidDataException">A tensor is missing or mis-shaped (file, tensor and expected shape named), or the config is not supported.</exception>
+    public static RobertaCheckpoint Load(string folder, IReadOnlyList<string>? labels = null, long seed = 0)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"'{folder}' is not a folder; expected a Hugging Face checkpoint folder (config.json, vocab.json, merges.txt, model.safetensors).");
+        }
+
+        RobertaConfig config = RobertaConfig.Load(Path.Combine(folder, "config.json"));
+        RobertaTokenizer tokenizer = RobertaTokenizer.Load(Path.Combine(folder, "vocab.json"), Path.Combine(folder, "merges.txt"));
+        IReadOnlyList<string> files = CheckpointFiles.Resolve(folder);
+        IReadOnlyList<string> names = labels ?? (config.Labels.Count > 0 ? config.Labels : new[] { "LABEL_0", "LABEL_1" });
+        if (names.Count == 0)
+        {
+            throw new ArgumentException("At least one label is needed.", nameof(labels));
+        }
+
+        config = config with { Labels = names.ToArray() };
+        var model = new RobertaForSequenceClassification(config, names.Count);
+        try
+        {
+            model.InitializeWeights(seed);
+            (bool headInitialized, List<string> ignored) = CopyWeights(model, files);
+            return new RobertaCheckpoint(config, tokenizer, model, headInitialized, ignored);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A randomly initialised model (seeded) for a configuration and an existing tokenizer: for tests and pretraining.</summary>
+    public static RobertaCheckpoint Create(RobertaConfig config, RobertaTokenizer tokenizer, IReadOnlyList<string> labels, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(labels);
+        config = config with { Labels = labels.ToArray() };
+        var model = new RobertaForSequenceClassification(config, labels.Count);
+        model.InitializeWeights(seed);
+        return new RobertaCheckpoint(config, tokenizer, model, headInitialized: true, Array.Empty<string>());
+    }
+
+    /// <summary>
+    /// Writes the checkpoint in the Hugging Face layout (loadable by <c>AutoModelForSequenceClassification</c>);
+    /// each file atomically. Refuses weights holding NaN or infinite values.
+    /// </summary>
+    public void Save(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        Directory.CreateDirectory(folder);
+        ModuleCheckpoint.Save(Model, Path.Combine(folder, "model.safetensors"));
+        Config.Save(Path.Combine(folder, "config.json"));
+        CopyFile(Tokenizer.VocabPath, Path.Combine(folder, "vocab.json"));
+        CopyFile(Tokenizer.MergesPath, Path.Combine(folder, "merges.txt"));
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Model.Dispose();
+
+    private static (bool HeadInitialized, List<string> Ignored) CopyWeights(RobertaForSequenceClassification model, IReadOnlyList<string> files)
+    {
+        Dictionary<string, Parameter> parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+        var loaded = new HashSet<string>(StringComparer.Ordinal);
+        var ignored = new List<string>();
+        using var noGrad = torch.no_grad();
+        foreach (string file in files)
+        {
+            using SafetensorsReader reader = SafetensorsReader.Open(file);
+            foreach (SafetensorsTensorInfo info in reader.Tensors)
+            {
+                string? target = parameters.ContainsKey(info.Name) ? info.Name
+                    : parameters.ContainsKey("roberta." + info.Name) ? "roberta." + info.Name
+                    : null;
+                if (target is null)
+                {
+                    ignored.Add(info.Name);
+                    continue;
+                }
+
+                Parameter parameter = parameters[target];
+                if (!info.Shape.SequenceEqual(parameter.shape))
+                {
+                    string hint = target.StartsWith("classifier.out_proj", StringComparison.Ordinal)
+                        ? $" The checkpoint's head has {info.Shape[0]} output(s) and the model {parameter.shape[0]}: pass labels matching the checkpoint, or start from a checkpoint without a head."
+                        : string.Empty;
+                    throw new InvalidDataException(
+                        $"'{file}': tensor '{info.Name}' has shape [{string.Join(", ", info.Shape)}]; the model expects [{string.Join(", ", parameter.shape)}] for '{target}'.{hint}");
+                }
+
+                using torch.Tensor values = reader.ReadTensor(info.Name);
+                using torch.Tensor converted = values.to(parameter.dtype);
+                parameter.copy_(converted);
+                loaded.Add(target);
+            }
+        }
+
+        var missing = parameters.Keys.Where(n => !loaded.Contains(n)).ToList();
+        var missingHead = missing.Where(n => n.StartsWith("classifier.", StringComparison.Ordinal)).ToList();
+        var missingBody = missing.Except(missingHead).ToList();
+        if (missingBody.Count > 0)
+        {
+            string list = string.Join(", ", missingBody.Take(5).Select(n => $"'{n}' [{string.Join(", ", parameters[n].shape)}]"));
+            throw new InvalidDataException($"'{string.Join("', '", files)}' lacks {missingBody.Count} tensor(s) of the model, e.g. {list}.");
+        }
+
+        if (missingHead.Count is > 0 and < 4)
+        {
+            throw new InvalidDataException($"'{string.Join("', '", files)}' has an incomplete classification head: missing {string.Join(", ", missingHead)}.");
+        }
+
+        return (missingHead.Count == 4, ignored);
+    }
+
+    private static void CopyFile(string source, string destination)
+    {
+        if (string.Equals(Path.GetFullPath(source), Path.GetFullPath(destination), StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        AtomicFile.Write(destination, stream =>
+        {
+            using FileStream input = File.OpenRead(source);
+            input.CopyTo(stream);
+        });
+    }
+}
