@@ -33,6 +33,25 @@ public abstract record BalanceCadence
     /// </summary>
     public static BalanceCadence Reference(int batchesPerEpoch, int cap = 100) =>
         EverySteps(Math.Min(cap, Math.Max(1, batchesPerEpoch / 10)));
+
+    /// <summary>
+    /// The reference text cadence, resolved by the training engine once the number of batches per epoch is known
+    /// (see <see cref="Reference(int, int)"/>).
+    /// </summary>
+    public static BalanceCadence Reference() => new ReferenceCadence(100);
+}
+
+/// <summary>The reference text cadence, to be resolved against the batches per epoch.</summary>
+public sealed record ReferenceCadence(int Cap) : BalanceCadence
+{
+    /// <summary>The cap (at least 1).</summary>
+    public int Cap { get; } = Cap >= 1 ? Cap : throw new ArgumentOutOfRangeException(nameof(Cap), Cap, "The cap must be at least 1.");
+
+    /// <summary>The step cadence for a run with <paramref name="batchesPerEpoch"/> batches per epoch.</summary>
+    public BalanceCadence Resolve(int batchesPerEpoch) => Reference(batchesPerEpoch, Cap);
+
+    /// <inheritdoc />
+    public override string ToString() => $"reference (min({Cap}, max(1, batches per epoch / 10)) steps)";
 }
 
 /// <summary>Analysis every <see cref="Interval"/> steps.</summary>

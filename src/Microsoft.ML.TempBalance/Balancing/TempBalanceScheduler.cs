@@ -122,6 +122,7 @@ public sealed class TempBalanceScheduler : ILearningRateController, IDisposable
             StepCadence c => step % c.Interval == 0,
             EpochCadence c => epoch != _lastEpoch && epoch % c.Interval == 0,
             BudgetCadence c => c.Allows(AnalysisSeconds, _lastCost, _clock.Elapsed.TotalSeconds),
+            ReferenceCadence => throw new InvalidOperationException("Resolve the reference cadence with ReferenceCadence.Resolve(batchesPerEpoch) before training (the training engine does this)."),
             _ => throw new InvalidOperationException($"Unknown cadence {_options.Cadence}."),
         };
     }

@@ -51,6 +51,11 @@ public sealed class TrainingEngine
         long totalSteps = (long)stepsPerEpoch * Options.Epochs;
 
         TempBalanceOptions? balance = Options.TempBalance;
+        if (balance?.Cadence is ReferenceCadence reference)
+        {
+            balance = balance with { Cadence = reference.Resolve(stepsPerEpoch) };
+        }
+
         ParameterGrouping grouping = balance is null ? ParameterGrouping.Uniform(model) : ParameterGrouping.Create(model, balance);
         IBaseSchedule schedule = Options.Schedule.Create(Options.LearningRate, totalSteps, stepsPerEpoch);
         using GroupedOptimizer optimizer = OptimizerFactory.Create(grouping, Options.LearningRate, Options.WeightDecay, Options.Optimizer);

@@ -119,6 +119,10 @@ public sealed class TrainingEngineTests
         torch.manual_seed(1);
         using var model = new TinyMlp(16, 16, 4);
         using var task = new RegressionTask(examples: 32, input: 16, output: 4, seed: 2);
+        // Finalize earlier tests' garbage first: its finalizers would otherwise change the global count mid-run.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         var counter = new LiveTensorCounter();
         TrainingOptions options = Regression(OptimizerKind.AdamW, false, true, 1e-2) with { Epochs = 6, TempBalance = Regression(OptimizerKind.AdamW, false, true, 1e-2).TempBalance! with { Cadence = BalanceCadence.EverySteps(1) } };
         new TrainingEngine(options).Train(model, task, counter);

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.TempBalance.MLNet;
+
+namespace Microsoft.ML.TempBalance.Text;
+
+/// <summary>
+/// A fitted RoBERTa text classifier (or similarity regressor). Adds <c>Score</c> (class probabilities, a vector
+/// with the label names as slot names; for similarity a Single) and <c>PredictedLabel</c> (a key whose values are
+/// the label names), scoring rows in batches. Save and load it with
+/// <see cref="TorchModelOperations.SaveTorchModel"/> and <see cref="TorchModelOperations.LoadTorchModel"/>.
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <listheader><term>Input column</term><description>Type</description></listheader>
+/// <item><term>Sentence1 (name configurable)</term><description>String</description></item>
+/// <item><term>Sentence2 (optional)</term><description>String</description></item>
+/// </list>
+/// <list type="table">
+/// <listheader><term>Output column</term><description>Type</description></listheader>
+/// <item><term>Score</term><description>Vector of Single, one probability per label (similarity: Single)</description></item>
+/// <item><term>PredictedLabel</term><description>Key of UInt32 with the label names (classification only)</description></item>
+/// </list>
+/// </remarks>
+public sealed class TextClassificationTransformer : ITransformer, IPersistentTransformer, IDisposable
+{
+    internal const string KindName = "TextClassification";
+    private const string OptionsFile = "tempbalance-text.json";
+    private readonly TextScorer _scorer;
+
+    internal TextClassificationTransformer(RobertaCheckpoint checkpoint, TextColumns columns, int maxLength, int batchSize)
+    {
+        Checkpoint = checkpoint;
+        Columns = columns;
+        MaxSequenceLength = maxLength;
+        BatchSize = batchSize;
+        _scorer = new TextScorer(checkpoint, columns, maxLength, batchSize);
+    }
+
+    /// <summary>Label names, by class index (one "score" entry for similarity).</summary>
+    public IReadOnlyList<string> Labels => Checkpoint.Config.Labels;
+
+    /// <summary>Longest input in tokens, special tokens included.</summary>
+    public int MaxSequenceLength { get; }
+
+    /// <summary>Rows scored together.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>The model, tokenizer and configuration (export with <see cref="RobertaCheckpoint.Save"/>).</summary>
+    public RobertaCheckpoint Checkpoint { get; }
+
+    internal TextColumns Columns { get; }
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => true;
+
+    string IPersistentTransformer.Kind => KindName;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        Columns.Check(inputSchema, withLabel: false);
+        return _scorer.OutputSchema(inputSchema);
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        Columns.Check(input.Schema, withLabel: false);
+        return new ScoredDataView(input, _scorer);
+    }
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        Columns.Check(inputSchema, withLabel: false);
+        return new ScoringRowMapper(inputSchema, _scorer);
+    }
+
+    /// <summary>Class probabilities (or the score) for texts, without a data view.</summary>
+    public float[][] Predict(IReadOnlyList<(string Sentence1, string? Sentence2)> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var results = new List<float[]>(texts.Count);
+        for (int start = 0; start < texts.Count; start += BatchSize)
+        {
+            var encoded = texts.Skip(start).Take(BatchSize).Select(t => Checkpoint.Tokenizer.Encode(t.Sentence1 ?? "", t.Sentence2, MaxSequenceLength)).ToList();
+            results.AddRange(_scorer.Predict(encoded));
+        }
+
+        return results.ToArray();
+    }
+
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        List<IPersistentTransformer> saved = TorchPlaceholder.SaveList
+            ?? throw new InvalidOperationException("This model holds TorchSharp weights that mlContext.Model.Save cannot store: save it with mlContext.Model.SaveTorchModel(model, schema, path).");
+        saved.Add(this);
+        ((ICanSaveModel)TorchPlaceholder.Transformer).Save(ctx);
+    }
+
+    void IPersistentTransformer.WriteState(string folder)
+    {
+        Checkpoint.Save(folder);
+        var state = new State(Columns.Label, Columns.Sentence1, Columns.Sentence2, Columns.Score, Columns.PredictedLabel, Columns.Regression, MaxSequenceLength, BatchSize);
+        File.WriteAllBytes(Path.Combine(folder, OptionsFile), JsonSerializer.SerializeToUtf8Bytes(state));
+    }
+
+    internal static TextClassificationTransformer LoadState(IHostEnvironment environment, string folder)
+    {
+        string path = Path.Combine(folder, OptionsFile);
+        State state = JsonSerializer.Deserialize<State>(File.ReadAllBytes(path))
+            ?? throw new InvalidDataException($"'{path}' is empty.");
+        RobertaCheckpoint checkpoint = RobertaCheckpoint.Load(folder);
+        var columns = new TextColumns(state.Label, state.Sentence1, state.Sentence2, state.Score, state.PredictedLabel, state.Regression);
+        return new TextClassificationTransformer(checkpoint, columns, state.MaxSequenceLength, state.BatchSize);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Checkpoint.Dispose();
+
+    private sealed record State(string Label, string Sentence1, string? Sentence2, string Score, string PredictedLabel, bool Regression, int MaxSequenceLength, int BatchSize);
+}
