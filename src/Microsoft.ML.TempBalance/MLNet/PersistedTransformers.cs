@@ -8,7 +8,7 @@ internal static class PersistedTransformers
 {
     public static ITransformer Load(IHostEnvironment environment, string kind, string folder) => kind switch
     {
-        TextClassificationTransformer.KindName => TextClassificationTransformer.LoadState(environment, folder),
+        RobertaTransformer.KindName => RobertaTransformer.LoadState(environment, folder),
         _ => throw new InvalidDataException($"The model holds a transformer of kind '{kind}', which this version of Microsoft.ML.TempBalance does not know."),
     };
 }

@@ -60,4 +60,51 @@ public static class TextTrainerExtensions
         ArgumentNullException.ThrowIfNull(trainer);
         return trainer.With(options ?? TextClassificationTrainer.Defaults.TempBalance());
     }
+
+    /// <summary>Fine-tunes a Hugging Face RoBERTa checkpoint to score sentence-pair similarity (regression).</summary>
+    /// <param name="catalog">The regression trainers catalog.</param>
+    /// <param name="checkpoint">Checkpoint folder.</param>
+    /// <param name="labelColumnName">Single label column.</param>
+    /// <param name="sentence1ColumnName">First text column.</param>
+    /// <param name="sentence2ColumnName">Second text column.</param>
+    /// <param name="batchSize">Examples per step.</param>
+    /// <param name="maxEpochs">Epochs.</param>
+    /// <param name="learningRate">Peak learning rate.</param>
+    /// <param name="validationSet">Evaluated after each epoch; the best epoch is kept.</param>
+    public static SentenceSimilarityTrainer SentenceSimilarity(
+        this RegressionCatalog.RegressionTrainers catalog,
+        string checkpoint,
+        string labelColumnName = SentenceSimilarityTrainer.Defaults.LabelColumnName,
+        string sentence1ColumnName = SentenceSimilarityTrainer.Defaults.Sentence1ColumnName,
+        string sentence2ColumnName = SentenceSimilarityTrainer.Defaults.Sentence2ColumnName,
+        int batchSize = SentenceSimilarityTrainer.Defaults.BatchSize,
+        int maxEpochs = SentenceSimilarityTrainer.Defaults.MaxEpochs,
+        double learningRate = SentenceSimilarityTrainer.Defaults.LearningRate,
+        IDataView? validationSet = null) =>
+        SentenceSimilarity(catalog, new SentenceSimilarityTrainer.Options
+        {
+            Checkpoint = checkpoint,
+            LabelColumnName = labelColumnName,
+            Sentence1ColumnName = sentence1ColumnName,
+            Sentence2ColumnName = sentence2ColumnName,
+            BatchSize = batchSize,
+            MaxEpochs = maxEpochs,
+            LearningRate = learningRate,
+            ValidationSet = validationSet,
+        });
+
+    /// <summary>Fine-tunes a Hugging Face RoBERTa checkpoint for sentence similarity, with every setting in <paramref name="options"/>.</summary>
+    public static SentenceSimilarityTrainer SentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog, SentenceSimilarityTrainer.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new SentenceSimilarityTrainer(CatalogEnvironment.Of(catalog), options.Clone());
+    }
+
+    /// <summary>A new similarity trainer with TempBalance (the paper's transformer setting unless <paramref name="options"/> is given).</summary>
+    public static SentenceSimilarityTrainer WithTempBalance(this SentenceSimilarityTrainer trainer, TempBalanceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        return trainer.With(options ?? SentenceSimilarityTrainer.Defaults.TempBalance());
+    }
 }

@@ -6,7 +6,7 @@ using Microsoft.ML.TempBalance.MLNet;
 namespace Microsoft.ML.TempBalance.Text;
 
 /// <summary>
-/// A fitted RoBERTa text classifier (or similarity regressor). Adds <c>Score</c> (class probabilities, a vector
+/// A fitted RoBERTa text classifier or sentence-similarity regressor (from <see cref="TextClassificationTrainer"/> or <see cref="SentenceSimilarityTrainer"/>). Adds <c>Score</c> (class probabilities, a vector
 /// with the label names as slot names; for similarity a Single) and <c>PredictedLabel</c> (a key whose values are
 /// the label names), scoring rows in batches. Save and load it with
 /// <see cref="TorchModelOperations.SaveTorchModel"/> and <see cref="TorchModelOperations.LoadTorchModel"/>.
@@ -23,13 +23,13 @@ namespace Microsoft.ML.TempBalance.Text;
 /// <item><term>PredictedLabel</term><description>Key of UInt32 with the label names (classification only)</description></item>
 /// </list>
 /// </remarks>
-public sealed class TextClassificationTransformer : ITransformer, IPersistentTransformer, IDisposable
+public sealed class RobertaTransformer : ITransformer, IPersistentTransformer, IDisposable
 {
-    internal const string KindName = "TextClassification";
+    internal const string KindName = "RobertaText";
     private const string OptionsFile = "tempbalance-text.json";
     private readonly TextScorer _scorer;
 
-    internal TextClassificationTransformer(RobertaCheckpoint checkpoint, TextColumns columns, int maxLength, int batchSize)
+    internal RobertaTransformer(RobertaCheckpoint checkpoint, TextColumns columns, int maxLength, int batchSize)
     {
         Checkpoint = checkpoint;
         Columns = columns;
@@ -110,14 +110,14 @@ public sealed class TextClassificationTransformer : ITransformer, IPersistentTra
         File.WriteAllBytes(Path.Combine(folder, OptionsFile), JsonSerializer.SerializeToUtf8Bytes(state));
     }
 
-    internal static TextClassificationTransformer LoadState(IHostEnvironment environment, string folder)
+    internal static RobertaTransformer LoadState(IHostEnvironment environment, string folder)
     {
         string path = Path.Combine(folder, OptionsFile);
         State state = JsonSerializer.Deserialize<State>(File.ReadAllBytes(path))
             ?? throw new InvalidDataException($"'{path}' is empty.");
         RobertaCheckpoint checkpoint = RobertaCheckpoint.Load(folder);
         var columns = new TextColumns(state.Label, state.Sentence1, state.Sentence2, state.Score, state.PredictedLabel, state.Regression);
-        return new TextClassificationTransformer(checkpoint, columns, state.MaxSequenceLength, state.BatchSize);
+        return new RobertaTransformer(checkpoint, columns, state.MaxSequenceLength, state.BatchSize);
     }
 
     /// <inheritdoc />

@@ -1,0 +1,119 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.TempBalance.Balancing;
+using Microsoft.ML.TempBalance.MLNet;
+using Microsoft.ML.TempBalance.Training;
+
+namespace Microsoft.ML.TempBalance.Text;
+
+/// <summary>
+/// Fine-tunes a Hugging Face RoBERTa checkpoint to score the similarity of sentence pairs (a regression head with
+/// one output and MSE loss, like STS-B). Add TempBalance with <see cref="TextTrainerExtensions.WithTempBalance(SentenceSimilarityTrainer, TempBalanceOptions?)"/>.
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <listheader><term>Input column</term><description>Type</description></listheader>
+/// <item><term>Label</term><description>Single</description></item>
+/// <item><term>Sentence1, Sentence2</term><description>String</description></item>
+/// </list>
+/// <list type="table">
+/// <listheader><term>Output column</term><description>Type</description></listheader>
+/// <item><term>Score</term><description>Single</description></item>
+/// </list>
+/// </remarks>
+public sealed class SentenceSimilarityTrainer : IEstimator<RobertaTransformer>
+{
+    private readonly IHostEnvironment _environment;
+
+    internal SentenceSimilarityTrainer(IHostEnvironment environment, Options options)
+    {
+        _environment = environment ?? throw new ArgumentNullException(nameof(environment));
+        TrainerOptions = options ?? throw new ArgumentNullException(nameof(options));
+        options.Validate();
+        if (options.Sentence2ColumnName is null)
+        {
+            throw new ArgumentException("Sentence similarity needs a second sentence column (Sentence2ColumnName).", nameof(options));
+        }
+    }
+
+    /// <summary>The trainer's settings.</summary>
+    public Options TrainerOptions { get; }
+
+    /// <summary>What the last <see cref="Fit"/> did; null before.</summary>
+    public TrainingResult? LastResult { get; private set; }
+
+    /// <summary>Defaults shared by the catalog overloads.</summary>
+    public static class Defaults
+    {
+        /// <summary>Label column (Single).</summary>
+        public const string LabelColumnName = "Label";
+
+        /// <summary>First sentence column.</summary>
+        public const string Sentence1ColumnName = "Sentence1";
+
+        /// <summary>Second sentence column.</summary>
+        public const string Sentence2ColumnName = "Sentence2";
+
+        /// <summary>Examples per step.</summary>
+        public const int BatchSize = RobertaTrainerOptions.DefaultBatchSize;
+
+        /// <summary>Epochs.</summary>
+        public const int MaxEpochs = RobertaTrainerOptions.DefaultMaxEpochs;
+
+        /// <summary>Peak learning rate.</summary>
+        public const double LearningRate = RobertaTrainerOptions.DefaultLearningRate;
+
+        /// <summary>The paper's transformer TempBalance setting (as <see cref="TextClassificationTrainer.Defaults.TempBalance"/>).</summary>
+        public static TempBalanceOptions TempBalance() => TextClassificationTrainer.Defaults.TempBalance();
+    }
+
+    /// <summary>Settings; the common ones are on <see cref="RobertaTrainerOptions"/>.</summary>
+    public sealed class Options : RobertaTrainerOptions
+    {
+        /// <summary>Creates the options with Sentence2 set to its default.</summary>
+        public Options()
+        {
+            Sentence2ColumnName = Defaults.Sentence2ColumnName;
+        }
+
+        internal Options Clone() => (Options)MemberwiseClone();
+    }
+
+    private TextColumns Columns => new(TrainerOptions.LabelColumnName, TrainerOptions.Sentence1ColumnName, TrainerOptions.Sentence2ColumnName,
+        TrainerOptions.ScoreColumnName, PredictedLabel: "", Regression: true);
+
+    internal SentenceSimilarityTrainer With(TempBalanceOptions? balance)
+    {
+        Options copy = TrainerOptions.Clone();
+        copy.TempBalance = balance;
+        return new SentenceSimilarityTrainer(_environment, copy);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        foreach (string? name in new[] { TrainerOptions.Sentence1ColumnName, TrainerOptions.Sentence2ColumnName })
+        {
+            if (name is not null && SchemaShapes.Find(inputSchema, name) is not { ItemType: TextDataViewType, Kind: SchemaShape.Column.VectorKind.Scalar })
+            {
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The data needs a String column '{name}' (sentence column).");
+            }
+        }
+
+        if (SchemaShapes.Find(inputSchema, TrainerOptions.LabelColumnName) is not { ItemType: NumberDataViewType, IsKey: false })
+        {
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The data needs a Single column '{TrainerOptions.LabelColumnName}' (similarity label).");
+        }
+
+        return SchemaShapes.With(inputSchema, SchemaShapes.Scalar(TrainerOptions.ScoreColumnName, NumberDataViewType.Single));
+    }
+
+    /// <inheritdoc />
+    public RobertaTransformer Fit(IDataView input)
+    {
+        (RobertaTransformer transformer, TrainingResult result) = TextFineTuning.Fit(_environment, nameof(SentenceSimilarityTrainer), TrainerOptions.ToSettings(Columns), input);
+        LastResult = result;
+        return transformer;
+    }
+}

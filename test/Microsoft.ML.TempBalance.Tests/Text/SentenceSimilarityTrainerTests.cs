@@ -1,0 +1,80 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.TempBalance.MLNet;
+using Microsoft.ML.TempBalance.Spectral;
+using Microsoft.ML.TempBalance.Text;
+
+namespace Microsoft.ML.TempBalance.Tests.Text;
+
+[TestClass]
+public sealed class SentenceSimilarityTrainerTests
+{
+    private sealed class Pair
+    {
+        public string Sentence1 { get; set; } = "";
+
+        public string Sentence2 { get; set; } = "";
+
+        public float Label { get; set; }
+    }
+
+    private sealed class Scored
+    {
+        public float Score { get; set; }
+    }
+
+    private static List<Pair> Pairs(int count, int seed)
+    {
+        var random = new Random(seed);
+        string[] words = { "hello", "world", "wow", "the world", "hello world" };
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            string a = words[random.Next(words.Length)], b = words[random.Next(words.Length)];
+            return new Pair { Sentence1 = a, Sentence2 = b, Label = a == b ? 5f : a.Contains(b, StringComparison.Ordinal) || b.Contains(a, StringComparison.Ordinal) ? 3f : 0f };
+        }).ToList();
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void FitEvaluateSaveLoadGivesIdenticalScores(bool balance)
+    {
+        using var folder = new TempFolder();
+        string checkpoint = Path.Combine(folder.Path, "checkpoint");
+        TinyRobertaFiles.Write(checkpoint, labels: 0);
+        var ml = new MLContext(seed: 2);
+        IDataView train = ml.Data.LoadFromEnumerable(Pairs(24, 1));
+        IDataView test = ml.Data.LoadFromEnumerable(Pairs(10, 2));
+        SentenceSimilarityTrainer trainer = ml.Regression.Trainers.SentenceSimilarity(checkpoint, maxEpochs: 3, batchSize: 4, learningRate: 1e-3);
+        if (balance)
+        {
+            trainer = trainer.WithTempBalance(SentenceSimilarityTrainer.Defaults.TempBalance() with { Analyzer = new SpectralAnalyzerOptions { XminPosition = 1.5, MinEigenvalues = 4 } });
+        }
+
+        RobertaTransformer model = trainer.Fit(train);
+        Assert.AreEqual(balance ? 2 : 0, trainer.LastResult!.Grouping.Units.Count);
+        RegressionMetrics metrics = ml.Regression.Evaluate(model.Transform(test));
+        Assert.IsTrue(double.IsFinite(metrics.RootMeanSquaredError));
+
+        string path = Path.Combine(folder.Path, "similarity.zip");
+        ml.Model.SaveTorchModel(model, train.Schema, path);
+        ITransformer loaded = new MLContext(seed: 9).Model.LoadTorchModel(path, out _);
+        float[] before = model.Transform(test).GetColumn<float>("Score").ToArray();
+        float[] after = loaded.Transform(test).GetColumn<float>("Score").ToArray();
+        CollectionAssert.AreEqual(before, after);
+        var engine = ml.Model.CreatePredictionEngine<Pair, Scored>(loaded);
+        Assert.AreEqual(before[0], engine.Predict(Pairs(10, 2)[0]).Score);
+    }
+
+    [TestMethod]
+    public void KeyLabelsAreRejectedForSimilarity()
+    {
+        using var folder = new TempFolder();
+        string checkpoint = Path.Combine(folder.Path, "checkpoint");
+        TinyRobertaFiles.Write(checkpoint, labels: 0);
+        var ml = new MLContext(seed: 2);
+        IDataView data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(Pairs(8, 1))).Transform(ml.Data.LoadFromEnumerable(Pairs(8, 1)));
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.SentenceSimilarity(checkpoint, maxEpochs: 1).Fit(data));
+        StringAssert.Contains(e.Message, "expected Single");
+    }
+}
