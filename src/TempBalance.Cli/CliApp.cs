@@ -10,6 +10,7 @@ internal static class CliApp
         var root = new RootCommand("TempBalance: heavy-tailed spectral diagnostics and layer-wise learning-rate balancing.")
         {
             AnalyzeCommand.Create(output, error),
+            PredictCommand.Create(output, error),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

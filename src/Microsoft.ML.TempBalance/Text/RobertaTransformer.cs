@@ -38,6 +38,24 @@ public sealed class RobertaTransformer : ITransformer, IPersistentTransformer, I
         _scorer = new TextScorer(checkpoint, columns, maxLength, batchSize);
     }
 
+    /// <summary>
+    /// A transformer that scores with a loaded checkpoint as it is (no training): classification with the
+    /// checkpoint's labels, or similarity when its head has one output. Reads column <c>Sentence1</c> (and
+    /// <c>Sentence2</c> when given).
+    /// </summary>
+    public static RobertaTransformer FromCheckpoint(RobertaCheckpoint checkpoint, int maxSequenceLength, string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null, int batchSize = 16)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSequenceLength, 5);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        bool regression = checkpoint.Config.Labels.Count == 1;
+        var columns = new TextColumns("Label", sentence1ColumnName, sentence2ColumnName, "Score", "PredictedLabel", regression);
+        return new RobertaTransformer(checkpoint, columns, Math.Min(maxSequenceLength, checkpoint.Config.MaxSequenceLength), batchSize);
+    }
+
+    /// <summary>True for a similarity (regression) model, false for a classifier.</summary>
+    public bool IsRegression => Columns.Regression;
+
     /// <summary>Label names, by class index (one "score" entry for similarity).</summary>
     public IReadOnlyList<string> Labels => Checkpoint.Config.Labels;
 

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML.Data;
+using Microsoft.ML.TempBalance.IO;
+using Microsoft.ML.TempBalance.MLNet;
+using Microsoft.ML.TempBalance.Runtime;
+using Microsoft.ML.TempBalance.Text;
+using CliCommand = System.CommandLine.Command;
+
+namespace Microsoft.ML.TempBalance.Cli;
+
+/// <summary>
+/// <c>tempbalance predict</c>: scores a TSV/CSV file with a Hugging Face checkpoint folder or a model saved by
+/// the text trainers, one output row per input row, in input order.
+/// </summary>
+internal static class PredictCommand
+{
+    public static CliCommand Create(TextWriter output, TextWriter error)
+    {
+        var model = new Option<string>("--model") { Description = "A Hugging Face RoBERTa checkpoint folder, or a model .zip saved with SaveTorchModel.", Required = true };
+        var input = new Option<string>("--input") { Description = "TSV (or .csv) file with a header row.", Required = true };
+        var sentence1 = new Option<string>("--sentence1") { Description = "Column holding the (first) text.", Required = true };
+        var sentence2 = new Option<string?>("--sentence2") { Description = "Column holding the second text of sentence pairs." };
+        var outputFile = new Option<string>("--output") { Description = "Output file: TSV, or CSV/JSON by its extension.", Required = true };
+        var maxLength = new Option<int?>("--max-length") { Description = "Checkpoint folders: longest input in tokens (default: what the position embeddings allow). Saved models keep their own." };
+        var threads = new Option<int>("--threads") { Description = "Torch threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new CliCommand("predict", "Class probabilities and predicted labels (or similarity scores) for each row of a TSV/CSV file.")
+        {
+            model, input, sentence1, sentence2, outputFile, maxLength, threads,
+        };
+        command.SetAction(parsed =>
+        {
+            try
+            {
+                TorchRuntime.SetThreadCount(Math.Max(1, parsed.GetValue(threads)));
+                using RobertaTransformer transformer = Open(parsed.GetValue(model)!, parsed.GetValue(maxLength));
+                DelimitedTable table = DelimitedTable.Read(parsed.GetValue(input)!);
+                int first = table.Column(parsed.GetValue(sentence1)!, "--sentence1");
+                int? second = parsed.GetValue(sentence2) is { } name ? table.Column(name, "--sentence2") : null;
+                float[][] scores = transformer.Predict(table.Rows.Select(r => (r[first], second is int s ? r[s] : null)).ToList());
+                string path = parsed.GetValue(outputFile)!;
+                Write(path, transformer.Labels, transformer.IsRegression, scores);
+                output.WriteLine($"Wrote {scores.Length} prediction(s) to {path}");
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or NotSupportedException)
+            {
+                error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static RobertaTransformer Open(string path, int? maxLength)
+    {
+        if (Directory.Exists(path))
+        {
+            RobertaCheckpoint checkpoint = RobertaCheckpoint.Load(path);
+            return RobertaTransformer.FromCheckpoint(checkpoint, maxLength ?? int.MaxValue);
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"--model '{path}' is neither a checkpoint folder nor a saved model file.", path);
+        }
+
+        ITransformer loaded = new MLContext(seed: 0).Model.LoadTorchModel(path, out _);
+        IEnumerable<ITransformer> members = loaded is TransformerChain<ITransformer> chain ? chain : new[] { loaded };
+        RobertaTransformer found = members.OfType<RobertaTransformer>().FirstOrDefault()
+            ?? throw new InvalidDataException($"'{path}' holds no RoBERTa text model.");
+        return found;
+    }
+
+    private static void Write(string path, IReadOnlyList<string> labels, bool regression, float[][] scores)
+    {
+        string[] header = regression ? new[] { "Score" } : labels.Append("PredictedLabel").ToArray();
+        IEnumerable<string[]> rows = scores.Select(s => regression
+            ? new[] { Format(s[0]) }
+            : s.Select(Format).Append(labels[Array.IndexOf(s, s.Max())]).ToArray());
+        string content;
+        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            var objects = scores.Select(s =>
+            {
+                var row = new Dictionary<string, object>();
+                if (regression)
+                {
+                    row["Score"] = s[0];
+                }
+                else
+                {
+                    for (int i = 0; i < labels.Count; i++)
+                    {
+                        row[labels[i]] = s[i];
+                    }
+
+                    row["PredictedLabel"] = labels[Array.IndexOf(s, s.Max())];
+                }
+
+                return row;
+            });
+            content = JsonSerializer.Serialize(objects, new JsonSerializerOptions { WriteIndented = true });
+        }
+        else
+        {
+            bool csv = DelimitedTable.IsCsv(path);
+            string Join(IEnumerable<string> fields) => csv ? string.Join(",", fields.Select(DelimitedTable.CsvField)) : string.Join("\t", fields);
+            content = string.Join("\n", new[] { Join(header) }.Concat(rows.Select(Join))) + "\n";
+        }
+
+        AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(content)));
+    }
+
+    private static string Format(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.TempBalance.Cli;
+using Microsoft.ML.TempBalance.MLNet;
+using Microsoft.ML.TempBalance.Tests.Text;
+using Microsoft.ML.TempBalance.Text;
+using TorchSharp;
+
+namespace Microsoft.ML.TempBalance.Tests.Cli;
+
+[TestClass]
+public sealed class PredictCommandTests
+{
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    // Probabilities from the model's forward pass and a softmax written here.
+    private static double[] Probabilities(RobertaCheckpoint checkpoint, string text, string? pair)
+    {
+        int[] ids = checkpoint.Tokenizer.Encode(text, pair, checkpoint.Config.MaxSequenceLength);
+        using var noGrad = torch.no_grad();
+        checkpoint.Model.eval();
+        using torch.Tensor input = torch.tensor(ids.Select(i => (long)i).ToArray()).unsqueeze(0);
+        using torch.Tensor mask = torch.ones_like(input);
+        using torch.Tensor logits = checkpoint.Model.forward(input, mask);
+        double[] z = logits.to(torch.float64).data<double>().ToArray();
+        double max = z.Max();
+        double sum = z.Sum(v => Math.Exp(v - max));
+        return z.Select(v => Math.Exp(v - max) / sum).ToArray();
+    }
+
+    [TestMethod]
+    public void PredictsFromACheckpointFolderInInputOrder()
+    {
+        using var folder = new TempFolder();
+        string checkpoint = Path.Combine(folder.Path, "ckpt");
+        TinyRobertaFiles.Write(checkpoint, labels: 3, labelNames: new[] { "neg", "neu", "pos" });
+        string input = Path.Combine(folder.Path, "in.tsv");
+        File.WriteAllText(input, "id\ttext\tother\n1\thello world\tx\n2\twow\ty\n3\t\tz\n");
+        string output = Path.Combine(folder.Path, "out.tsv");
+
+        var (code, stdout, stderr) = Run("predict", "--model", checkpoint, "--input", input, "--sentence1", "text", "--output", output, "--threads", "2");
+        Assert.AreEqual(0, code, stderr);
+        StringAssert.Contains(stdout, "3 prediction(s)");
+        string[] lines = File.ReadAllLines(output);
+        Assert.AreEqual("neg\tneu\tpos\tPredictedLabel", lines[0]);
+        Assert.HasCount(4, lines);
+        using RobertaCheckpoint model = RobertaCheckpoint.Load(checkpoint);
+        string[] texts = { "hello world", "wow", "" };
+        for (int i = 0; i < texts.Length; i++)
+        {
+            string[] fields = lines[i + 1].Split('\t');
+            double[] expected = Probabilities(model, texts[i], null);
+            for (int k = 0; k < 3; k++)
+            {
+                Assert.AreEqual(expected[k], double.Parse(fields[k], System.Globalization.CultureInfo.InvariantCulture), 1e-6, $"row {i}, label {k}");
+            }
+
+            Assert.AreEqual(new[] { "neg", "neu", "pos" }[Array.IndexOf(expected, expected.Max())], fields[3]);
+        }
+    }
+
+    [TestMethod]
+    public void PredictsFromASavedZipToCsvAndJson()
+    {
+        using var folder = new TempFolder();
+        string checkpoint = Path.Combine(folder.Path, "ckpt");
+        TinyRobertaFiles.Write(checkpoint, labels: 0);
+        var ml = new MLContext(seed: 1);
+        var rows = new[] { new { Sentence1 = "hello", Label = "a" }, new { Sentence1 = "world", Label = "b" }, new { Sentence1 = "hello world", Label = "a" }, new { Sentence1 = "wow", Label = "b" } };
+        IDataView train = ml.Data.LoadFromEnumerable(rows.Select(r => new LabelledText { Sentence1 = r.Sentence1, Label = r.Label }));
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.TextClassification(checkpoint, maxEpochs: 1, batchSize: 2))
+            .Fit(train);
+        string zip = Path.Combine(folder.Path, "model.zip");
+        ml.Model.SaveTorchModel(model, train.Schema, zip);
+        string input = Path.Combine(folder.Path, "in.csv");
+        File.WriteAllText(input, "text,note\n\"hello, world\",\"say \"\"hi\"\"\"\nwow,x\n");
+
+        string csv = Path.Combine(folder.Path, "out.csv");
+        var (code, _, stderr) = Run("predict", "--model", zip, "--input", input, "--sentence1", "text", "--output", csv);
+        Assert.AreEqual(0, code, stderr);
+        string[] lines = File.ReadAllLines(csv);
+        Assert.AreEqual("a,b,PredictedLabel", lines[0]);
+        Assert.HasCount(3, lines);
+
+        string json = Path.Combine(folder.Path, "out.json");
+        Assert.AreEqual(0, Run("predict", "--model", zip, "--input", input, "--sentence1", "text", "--output", json).Code);
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.AreEqual(2, document.RootElement.GetArrayLength());
+        JsonElement first = document.RootElement[0];
+        Assert.AreEqual(1.0, first.GetProperty("a").GetDouble() + first.GetProperty("b").GetDouble(), 1e-5);
+        Assert.AreEqual(lines[1].Split(',')[2], first.GetProperty("PredictedLabel").GetString());
+    }
+
+    public sealed class LabelledText
+    {
+        public string Sentence1 { get; set; } = "";
+
+        public string Label { get; set; } = "";
+    }
+
+    [TestMethod]
+    public void MissingColumnsAndModelsAreNamed()
+    {
+        using var folder = new TempFolder();
+        string checkpoint = Path.Combine(folder.Path, "ckpt");
+        TinyRobertaFiles.Write(checkpoint, labels: 2);
+        string input = Path.Combine(folder.Path, "in.tsv");
+        File.WriteAllText(input, "id\tsentence\n1\thello\n");
+        var (code, _, stderr) = Run("predict", "--model", checkpoint, "--input", input, "--sentence1", "text", "--output", Path.Combine(folder.Path, "o.tsv"));
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(stderr, "no column 'text' (--sentence1); its columns are: id, sentence");
+        Assert.IsFalse(File.Exists(Path.Combine(folder.Path, "o.tsv")));
+        var missing = Run("predict", "--model", Path.Combine(folder.Path, "nope"), "--input", input, "--sentence1", "sentence", "--output", Path.Combine(folder.Path, "o.tsv"));
+        Assert.AreEqual(1, missing.Code);
+        StringAssert.Contains(missing.Error, "nope");
+        Assert.AreEqual(2, Run("predict", "--input", input).Code, "required options are enforced by the parser");
+    }
+}
