@@ -64,6 +64,12 @@ public sealed class ParameterGrouping
             : LayerCollector.FromModule(model, options.Analyzer with { IncludeEmbeddings = false })
                 .Where(l => !IsExcluded(l.Name, excluded))
                 .ToList();
+        if (layers.Any(l => l.Kind == LayerKind.LoraLinear))
+        {
+            // With LoRA only the adapted layers train; the reference scores only them (ESD of W + B·A).
+            layers = layers.Where(l => l.Kind == LayerKind.LoraLinear).ToList();
+        }
+
         BalanceUnit mode = options?.Unit ?? BalanceUnit.Layer;
         if (mode == BalanceUnit.Auto)
         {

@@ -50,7 +50,8 @@ public sealed class RobertaCheckpoint : IDisposable
     /// <param name="seed">Seed of the head's initialisation when the checkpoint has none.</param>
     /// <exception cref="FileNotFoundException">A required file is missing (named).</exception>
     /// <exception cref="InvalidDataException">A tensor is missing or mis-shaped (file, tensor and expected shape named), or the config is not supported.</exception>
-    public static RobertaCheckpoint Load(string folder, IReadOnlyList<string>? labels = null, long seed = 0)
+    /// <param name="lora">Add new LoRA adapters (seeded) for parameter-efficient fine-tuning; null for none.</param>
+    public static RobertaCheckpoint Load(string folder, IReadOnlyList<string>? labels = null, long seed = 0, LoraOptions? lora = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (!Directory.Exists(folder))
@@ -68,10 +69,11 @@ public sealed class RobertaCheckpoint : IDisposable
         }
 
         config = config with { Labels = names.ToArray() };
-        var model = new RobertaForSequenceClassification(config, names.Count);
+        var model = new RobertaForSequenceClassification(config, names.Count, lora);
         try
         {
             model.InitializeWeights(seed);
+            model.InitializeAdapters(seed + 1);
             (bool headInitialized, List<string> ignored) = CopyWeights(model, files);
             return new RobertaCheckpoint(config, tokenizer, model, headInitialized, ignored);
         }
@@ -96,16 +98,169 @@ public sealed class RobertaCheckpoint : IDisposable
 
     /// <summary>
     /// Writes the checkpoint in the Hugging Face layout (loadable by <c>AutoModelForSequenceClassification</c>);
-    /// each file atomically. Refuses weights holding NaN or infinite values.
+    /// each file atomically. With LoRA adapters, <paramref name="mergeLora"/> folds them into the weights
+    /// (W + (alpha/r)·B A, a plain model); otherwise the base weights are written and the adapters belong in
+    /// <see cref="SaveAdapter"/>. Refuses weights holding NaN or infinite values.
     /// </summary>
-    public void Save(string folder)
+    public void Save(string folder, bool mergeLora = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         Directory.CreateDirectory(folder);
-        ModuleCheckpoint.Save(Model, Path.Combine(folder, "model.safetensors"));
+        using var scope = torch.NewDisposeScope();
+        var merged = mergeLora ? Model.LoraModules().ToDictionary(m => m.Name + ".weight", m => m.Module.MergedWeight()) : new Dictionary<string, torch.Tensor>();
+        var tensors = Model.state_dict()
+            .Where(p => !RobertaForSequenceClassification.IsLoraParameter(p.Key))
+            .ToDictionary(p => p.Key, p => merged.TryGetValue(p.Key, out torch.Tensor? w) ? w : p.Value);
+        WriteWeights(Path.Combine(folder, "model.safetensors"), tensors);
         Config.Save(Path.Combine(folder, "config.json"));
         CopyFile(Tokenizer.VocabPath, Path.Combine(folder, "vocab.json"));
         CopyFile(Tokenizer.MergesPath, Path.Combine(folder, "merges.txt"));
+    }
+
+    /// <summary>
+    /// Writes the LoRA adapters and the classification head in the PEFT layout: <c>adapter_config.json</c> and
+    /// <c>adapter_model.safetensors</c> with names like <c>base_model.model.roberta.encoder.layer.0.attention.self.query.lora_A.weight</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has no adapters.</exception>
+    public void SaveAdapter(string folder)
+    {
+        LoraOptions lora = Model.Lora ?? throw new InvalidOperationException("This model has no LoRA adapters to save.");
+        Directory.CreateDirectory(folder);
+        var tensors = Model.state_dict()
+            .Where(p => RobertaForSequenceClassification.IsLoraParameter(p.Key) || p.Key.StartsWith("classifier.", StringComparison.Ordinal))
+            .ToDictionary(p => PeftPrefix + (RobertaForSequenceClassification.IsLoraParameter(p.Key) ? p.Key + ".weight" : p.Key), p => p.Value);
+        WriteWeights(Path.Combine(folder, "adapter_model.safetensors"), tensors);
+        var config = new Dictionary<string, object?>
+        {
+            ["peft_type"] = "LORA",
+            ["task_type"] = "SEQ_CLS",
+            ["r"] = lora.Rank,
+            ["lora_alpha"] = lora.Alpha,
+            ["lora_dropout"] = lora.Dropout,
+            ["target_modules"] = lora.TargetModules,
+            ["bias"] = "none",
+            ["fan_in_fan_out"] = false,
+            ["modules_to_save"] = new[] { "classifier" },
+            ["inference_mode"] = true,
+            ["base_model_name_or_path"] = null,
+        };
+        byte[] json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(config, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        AtomicFile.Write(Path.Combine(folder, "adapter_config.json"), stream => stream.Write(json));
+    }
+
+    /// <summary>
+    /// Loads a base checkpoint folder and a PEFT LoRA adapter folder (<c>adapter_config.json</c>,
+    /// <c>adapter_model.safetensors</c>); the head comes from the adapter when it holds one.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Unsupported adapter settings, or missing or mis-shaped adapter tensors (named).</exception>
+    public static RobertaCheckpoint LoadWithAdapter(string folder, string adapterFolder, IReadOnlyList<string>? labels = null)
+    {
+        LoraOptions lora = ReadAdapterConfig(Path.Combine(adapterFolder, "adapter_config.json"));
+        string weights = Path.Combine(adapterFolder, "adapter_model.safetensors");
+        if (!File.Exists(weights))
+        {
+            throw new FileNotFoundException($"The adapter folder has no '{weights}' (PEFT adapter_model.safetensors).", weights);
+        }
+
+        RobertaCheckpoint checkpoint = Load(folder, labels, seed: 0, lora);
+        try
+        {
+            Dictionary<string, Parameter> parameters = checkpoint.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+            var loaded = new HashSet<string>(StringComparer.Ordinal);
+            using var noGrad = torch.no_grad();
+            using SafetensorsReader reader = SafetensorsReader.Open(weights);
+            foreach (SafetensorsTensorInfo info in reader.Tensors)
+            {
+                string name = info.Name.StartsWith(PeftPrefix, StringComparison.Ordinal) ? info.Name[PeftPrefix.Length..] : info.Name;
+                if (name.EndsWith(".lora_A.weight", StringComparison.Ordinal) || name.EndsWith(".lora_B.weight", StringComparison.Ordinal))
+                {
+                    name = name[..^".weight".Length];
+                }
+
+                if (!parameters.TryGetValue(name, out Parameter? parameter))
+                {
+                    throw new InvalidDataException($"'{weights}': tensor '{info.Name}' matches no parameter of the model (is the adapter's target_modules right?).");
+                }
+
+                if (!info.Shape.SequenceEqual(parameter.shape))
+                {
+                    throw new InvalidDataException($"'{weights}': tensor '{info.Name}' has shape [{string.Join(", ", info.Shape)}]; the model expects [{string.Join(", ", parameter.shape)}].");
+                }
+
+                using torch.Tensor values = reader.ReadTensor(info.Name);
+                using torch.Tensor converted = values.to(parameter.dtype);
+                parameter.copy_(converted);
+                loaded.Add(name);
+            }
+
+            string? missing = parameters.Keys.FirstOrDefault(n => RobertaForSequenceClassification.IsLoraParameter(n) && !loaded.Contains(n));
+            if (missing is not null)
+            {
+                throw new InvalidDataException($"'{weights}' lacks the adapter tensor '{PeftPrefix}{missing}.weight'.");
+            }
+
+            return checkpoint;
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    private const string PeftPrefix = "base_model.model.";
+
+    private static LoraOptions ReadAdapterConfig(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The adapter folder has no '{path}' (PEFT adapter_config.json).", path);
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+        System.Text.Json.JsonElement root = document.RootElement;
+        string type = root.TryGetProperty("peft_type", out var t) ? t.GetString() ?? "" : "";
+        if (type != "LORA")
+        {
+            throw new InvalidDataException($"'{path}': peft_type is '{type}'; only LORA adapters are supported.");
+        }
+
+        if (root.TryGetProperty("use_dora", out var dora) && dora.ValueKind == System.Text.Json.JsonValueKind.True)
+        {
+            throw new InvalidDataException($"'{path}': DoRA adapters are not supported.");
+        }
+
+        var targets = root.TryGetProperty("target_modules", out var tm) && tm.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? tm.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()
+            : new[] { "query", "value" };
+        var lora = new LoraOptions
+        {
+            Rank = root.TryGetProperty("r", out var r) ? r.GetInt32() : 8,
+            Alpha = root.TryGetProperty("lora_alpha", out var a) ? a.GetDouble() : 8,
+            Dropout = root.TryGetProperty("lora_dropout", out var d) ? d.GetDouble() : 0,
+            TargetModules = targets,
+        };
+        try
+        {
+            lora.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InvalidDataException($"'{path}': {e.Message}", e);
+        }
+
+        return lora;
+    }
+
+    private static void WriteWeights(string path, IReadOnlyDictionary<string, torch.Tensor> tensors)
+    {
+        string? bad = ModuleCheckpoint.FirstNonFinite(tensors);
+        if (bad is not null)
+        {
+            throw new InvalidDataException($"Refusing to save '{path}': tensor '{bad}' holds NaN or infinite values.");
+        }
+
+        SafetensorsWriter.Write(path, tensors, new Dictionary<string, string> { ["format"] = "pt" });
     }
 
     /// <inheritdoc />
@@ -148,7 +303,7 @@ public sealed class RobertaCheckpoint : IDisposable
             }
         }
 
-        var missing = parameters.Keys.Where(n => !loaded.Contains(n)).ToList();
+        var missing = parameters.Keys.Where(n => !loaded.Contains(n) && !RobertaForSequenceClassification.IsLoraParameter(n)).ToList();
         var missingHead = missing.Where(n => n.StartsWith("classifier.", StringComparison.Ordinal)).ToList();
         var missingBody = missing.Except(missingHead).ToList();
         if (missingBody.Count > 0)

@@ -65,6 +65,12 @@ public abstract class RobertaTrainerOptions
     /// <summary>TempBalance settings; null trains without balancing.</summary>
     public TempBalanceOptions? TempBalance;
 
+    /// <summary>
+    /// LoRA adapters (only they and the head train; TempBalance then scores the adapted layers by the ESD of
+    /// W + B·A); null for full fine-tuning.
+    /// </summary>
+    public LoraOptions? Lora;
+
     internal void Validate()
     {
         if (BatchSize < 1)
@@ -88,5 +94,5 @@ public abstract class RobertaTrainerOptions
 
     internal TextFineTuning.Settings ToSettings(TextColumns columns) => new(
         Checkpoint, columns, BatchSize, MaxEpochs, LearningRate, WeightDecay, WarmupRatio, MaxSequenceLength,
-        ValidationSet, Seed, NumberOfThreads, Optimizer, GradientClipNorm, TempBalance);
+        ValidationSet, Seed, NumberOfThreads, Optimizer, GradientClipNorm, TempBalance, Lora);
 }

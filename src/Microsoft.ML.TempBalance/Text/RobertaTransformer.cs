@@ -123,7 +123,13 @@ public sealed class RobertaTransformer : ITransformer, IPersistentTransformer, I
 
     void IPersistentTransformer.WriteState(string folder)
     {
-        Checkpoint.Save(folder);
+        // Base weights and adapters stay separate, so the reloaded model computes exactly the same outputs.
+        Checkpoint.Save(folder, mergeLora: false);
+        if (Checkpoint.Model.Lora is not null)
+        {
+            Checkpoint.SaveAdapter(folder);
+        }
+
         var state = new State(Columns.Label, Columns.Sentence1, Columns.Sentence2, Columns.Score, Columns.PredictedLabel, Columns.Regression, MaxSequenceLength, BatchSize);
         File.WriteAllBytes(Path.Combine(folder, OptionsFile), JsonSerializer.SerializeToUtf8Bytes(state));
     }
@@ -133,7 +139,9 @@ public sealed class RobertaTransformer : ITransformer, IPersistentTransformer, I
         string path = Path.Combine(folder, OptionsFile);
         State state = JsonSerializer.Deserialize<State>(File.ReadAllBytes(path))
             ?? throw new InvalidDataException($"'{path}' is empty.");
-        RobertaCheckpoint checkpoint = RobertaCheckpoint.Load(folder);
+        RobertaCheckpoint checkpoint = File.Exists(Path.Combine(folder, "adapter_config.json"))
+            ? RobertaCheckpoint.LoadWithAdapter(folder, folder)
+            : RobertaCheckpoint.Load(folder);
         var columns = new TextColumns(state.Label, state.Sentence1, state.Sentence2, state.Score, state.PredictedLabel, state.Regression);
         return new RobertaTransformer(checkpoint, columns, state.MaxSequenceLength, state.BatchSize);
     }

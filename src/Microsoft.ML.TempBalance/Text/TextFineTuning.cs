@@ -12,7 +12,7 @@ internal static class TextFineTuning
 {
     internal sealed record Settings(
         string? Checkpoint, TextColumns Columns, int BatchSize, int MaxEpochs, double LearningRate, double WeightDecay, double WarmupRatio,
-        int MaxSequenceLength, IDataView? ValidationSet, int? Seed, int Threads, OptimizerSettings Optimizer, double? GradientClipNorm, TempBalanceOptions? TempBalance);
+        int MaxSequenceLength, IDataView? ValidationSet, int? Seed, int Threads, OptimizerSettings Optimizer, double? GradientClipNorm, TempBalanceOptions? TempBalance, LoraOptions? Lora);
 
     public static (RobertaTransformer Transformer, TrainingResult Result) Fit(IHostEnvironment environment, string name, Settings settings, IDataView input)
     {
@@ -25,7 +25,7 @@ internal static class TextFineTuning
             ?? throw new ArgumentException("No checkpoint: set Options.Checkpoint (or the checkpoint argument) to a Hugging Face RoBERTa folder.", nameof(settings));
         string[] labels = columns.Regression ? new[] { "score" } : KeyNames(input.Schema[columns.Label]);
         int seed = settings.Seed ?? host.Rand.Next();
-        RobertaCheckpoint checkpoint = RobertaCheckpoint.Load(checkpointPath, labels, seed);
+        RobertaCheckpoint checkpoint = RobertaCheckpoint.Load(checkpointPath, labels, seed, settings.Lora);
         try
         {
             int maxLength = Math.Min(settings.MaxSequenceLength, checkpoint.Config.MaxSequenceLength);

@@ -17,18 +17,37 @@ public sealed class RobertaForSequenceClassification : nn.Module<Tensor, Tensor,
     /// <summary>Builds the model with PyTorch's default initialisation; see <see cref="InitializeWeights"/>.</summary>
     /// <param name="config">Architecture.</param>
     /// <param name="labels">Outputs of the head (1 for regression).</param>
-    public RobertaForSequenceClassification(RobertaConfig config, int labels)
+    /// <param name="lora">LoRA adapters on the attention projections; null for full fine-tuning.</param>
+    public RobertaForSequenceClassification(RobertaConfig config, int labels, LoraOptions? lora = null)
         : base(nameof(RobertaForSequenceClassification))
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentOutOfRangeException.ThrowIfLessThan(labels, 1);
         config.Validate();
+        lora?.Validate();
         Config = config;
         LabelCount = labels;
-        roberta = new RobertaModel(config);
+        Lora = lora;
+        roberta = new RobertaModel(config, lora);
         classifier = new ClassificationHead(config, labels);
         RegisterComponents();
+        if (lora is not null)
+        {
+            // Only the adapters and the head train (PEFT's default for sequence classification).
+            foreach ((string name, Parameter parameter) in named_parameters())
+            {
+                parameter.requires_grad = IsLoraParameter(name) || name.StartsWith("classifier.", StringComparison.Ordinal);
+            }
+        }
     }
+
+    /// <summary>The LoRA settings, or null for a plain model.</summary>
+    public LoraOptions? Lora { get; }
+
+    internal static bool IsLoraParameter(string name) => name.EndsWith(".lora_A", StringComparison.Ordinal) || name.EndsWith(".lora_B", StringComparison.Ordinal);
+
+    internal IEnumerable<(string Name, LoraLinear Module)> LoraModules() =>
+        named_modules().Where(m => m.module is LoraLinear).Select(m => (m.name, (LoraLinear)m.module));
 
     /// <summary>The architecture.</summary>
     public RobertaConfig Config { get; }
@@ -54,7 +73,7 @@ public sealed class RobertaForSequenceClassification : nn.Module<Tensor, Tensor,
         using var noGrad = no_grad();
         foreach ((string name, Parameter parameter) in named_parameters())
         {
-            if (headOnly && !name.StartsWith("classifier.", StringComparison.Ordinal))
+            if ((headOnly && !name.StartsWith("classifier.", StringComparison.Ordinal)) || IsLoraParameter(name))
             {
                 continue;
             }
@@ -77,6 +96,16 @@ public sealed class RobertaForSequenceClassification : nn.Module<Tensor, Tensor,
                     padding.zero_();
                 }
             }
+        }
+    }
+
+    /// <summary>Re-initialises every LoRA adapter (A as PyTorch's Linear, B = 0), seeded.</summary>
+    internal void InitializeAdapters(long seed)
+    {
+        var generator = new Generator((ulong)seed);
+        foreach ((_, LoraLinear module) in LoraModules())
+        {
+            module.ResetAdapter(generator);
         }
     }
 

@@ -10,10 +10,10 @@ internal sealed class RobertaLayer : nn.Module<Tensor, Tensor, Tensor>
     private readonly RobertaIntermediate intermediate;
     private readonly RobertaSublayerOutput output;
 
-    public RobertaLayer(RobertaConfig config)
+    public RobertaLayer(RobertaConfig config, LoraOptions? lora)
         : base(nameof(RobertaLayer))
     {
-        attention = new RobertaAttention(config);
+        attention = new RobertaAttention(config, lora);
         intermediate = new RobertaIntermediate(config);
         output = new RobertaSublayerOutput(config.IntermediateSize, config);
         RegisterComponents();
@@ -35,10 +35,10 @@ internal sealed class RobertaAttention : nn.Module<Tensor, Tensor, Tensor>
 #pragma warning restore IDE1006
     private readonly RobertaSublayerOutput output;
 
-    public RobertaAttention(RobertaConfig config)
+    public RobertaAttention(RobertaConfig config, LoraOptions? lora)
         : base(nameof(RobertaAttention))
     {
-        self = new RobertaSelfAttention(config);
+        self = new RobertaSelfAttention(config, lora);
         output = new RobertaSublayerOutput(config.HiddenSize, config);
         RegisterComponents();
     }

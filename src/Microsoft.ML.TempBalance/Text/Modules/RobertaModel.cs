@@ -9,11 +9,11 @@ internal sealed class RobertaModel : nn.Module<Tensor, Tensor, Tensor>
     private readonly RobertaEmbeddings embeddings;
     private readonly RobertaEncoder encoder;
 
-    public RobertaModel(RobertaConfig config)
+    public RobertaModel(RobertaConfig config, LoraOptions? lora)
         : base(nameof(RobertaModel))
     {
         embeddings = new RobertaEmbeddings(config);
-        encoder = new RobertaEncoder(config);
+        encoder = new RobertaEncoder(config, lora);
         RegisterComponents();
     }
 
@@ -34,10 +34,10 @@ internal sealed class RobertaEncoder : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly ModuleList<RobertaLayer> layer;
 
-    public RobertaEncoder(RobertaConfig config)
+    public RobertaEncoder(RobertaConfig config, LoraOptions? lora)
         : base(nameof(RobertaEncoder))
     {
-        layer = new ModuleList<RobertaLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new RobertaLayer(config)).ToArray());
+        layer = new ModuleList<RobertaLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new RobertaLayer(config, lora)).ToArray());
         RegisterComponents();
     }
 

@@ -6,18 +6,21 @@ namespace Microsoft.ML.TempBalance.Text.Modules;
 /// <summary>Multi-head scaled dot-product attention with an additive mask ([batch, 1, 1, length]).</summary>
 internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 {
-    private readonly Linear query;
-    private readonly Linear key;
-    private readonly Linear value;
+    private readonly nn.Module<Tensor, Tensor> query;
+    private readonly nn.Module<Tensor, Tensor> key;
+    private readonly nn.Module<Tensor, Tensor> value;
     private readonly Dropout dropout;
     private readonly int _heads;
 
-    public RobertaSelfAttention(RobertaConfig config)
+    public RobertaSelfAttention(RobertaConfig config, LoraOptions? lora)
         : base(nameof(RobertaSelfAttention))
     {
-        query = nn.Linear(config.HiddenSize, config.HiddenSize);
-        key = nn.Linear(config.HiddenSize, config.HiddenSize);
-        value = nn.Linear(config.HiddenSize, config.HiddenSize);
+        nn.Module<Tensor, Tensor> Projection(string name) => lora is not null && lora.TargetModules.Contains(name)
+            ? new LoraLinear(config.HiddenSize, config.HiddenSize, lora)
+            : nn.Linear(config.HiddenSize, config.HiddenSize);
+        query = Projection("query");
+        key = Projection("key");
+        value = Projection("value");
         dropout = nn.Dropout(config.AttentionProbsDropoutProb);
         _heads = config.NumAttentionHeads;
         RegisterComponents();
