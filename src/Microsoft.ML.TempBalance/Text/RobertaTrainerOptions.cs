@@ -65,6 +65,9 @@ public abstract class RobertaTrainerOptions
     /// <summary>TempBalance settings; null trains without balancing.</summary>
     public TempBalanceOptions? TempBalance;
 
+    /// <summary>Receives progress (steps, epochs, TempBalance updates) besides the ML.NET log; optional.</summary>
+    public Training.ITrainingReporter? Reporter;
+
     /// <summary>
     /// LoRA adapters (only they and the head train; TempBalance then scores the adapted layers by the ESD of
     /// W + B·A); null for full fine-tuning.
@@ -94,5 +97,5 @@ public abstract class RobertaTrainerOptions
 
     internal TextFineTuning.Settings ToSettings(TextColumns columns) => new(
         Checkpoint, columns, BatchSize, MaxEpochs, LearningRate, WeightDecay, WarmupRatio, MaxSequenceLength,
-        ValidationSet, Seed, NumberOfThreads, Optimizer, GradientClipNorm, TempBalance, Lora);
+        ValidationSet, Seed, NumberOfThreads, Optimizer, GradientClipNorm, TempBalance, Lora, Reporter);
 }

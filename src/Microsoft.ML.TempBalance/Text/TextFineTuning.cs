@@ -12,7 +12,7 @@ internal static class TextFineTuning
 {
     internal sealed record Settings(
         string? Checkpoint, TextColumns Columns, int BatchSize, int MaxEpochs, double LearningRate, double WeightDecay, double WarmupRatio,
-        int MaxSequenceLength, IDataView? ValidationSet, int? Seed, int Threads, OptimizerSettings Optimizer, double? GradientClipNorm, TempBalanceOptions? TempBalance, LoraOptions? Lora);
+        int MaxSequenceLength, IDataView? ValidationSet, int? Seed, int Threads, OptimizerSettings Optimizer, double? GradientClipNorm, TempBalanceOptions? TempBalance, LoraOptions? Lora, ITrainingReporter? Reporter);
 
     public static (RobertaTransformer Transformer, TrainingResult Result) Fit(IHostEnvironment environment, string name, Settings settings, IDataView input)
     {
@@ -55,7 +55,7 @@ internal static class TextFineTuning
                 Threads = settings.Threads,
             });
             var task = new TextTrainingTask(train, validation, checkpoint.Tokenizer.PadId, columns.Regression, settings.BatchSize);
-            TrainingResult result = engine.Train(checkpoint.Model, task, new ChannelReporter(channel));
+            TrainingResult result = engine.Train(checkpoint.Model, task, new ChannelReporter(channel, settings.Reporter));
             return (new RobertaTransformer(checkpoint, columns, maxLength, settings.BatchSize), result);
         }
         catch
@@ -125,11 +125,26 @@ internal static class TextFineTuning
         return examples;
     }
 
-    private sealed class ChannelReporter(IChannel channel) : ITrainingReporter
+    // Forwards progress to the ML.NET channel and to the caller's reporter, if any.
+    private sealed class ChannelReporter(IChannel channel, ITrainingReporter? next) : ITrainingReporter
     {
-        public void Message(string text) => channel.Info(MessageSensitivity.None, text);
+        public void Message(string text)
+        {
+            channel.Info(MessageSensitivity.None, text);
+            next?.Message(text);
+        }
 
-        public void Balanced(BalanceUpdate update) =>
+        public void StepCompleted(TrainingProgress progress) => next?.StepCompleted(progress);
+
+        public void EpochCompleted(EpochSummary epoch) => next?.EpochCompleted(epoch);
+
+        public void Balanced(BalanceUpdate update)
+        {
+            next?.Balanced(update);
+            Trace(update);
+        }
+
+        private void Trace(BalanceUpdate update) =>
             channel.Trace(MessageSensitivity.None, $"TempBalance at step {update.Step}: alpha mean {update.AlphaMean:F3}, std {update.AlphaStd:F3}, factors {string.Join(" ", update.Units.Select(u => u.Factor.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
     }
 }

@@ -123,3 +123,37 @@ public sealed class PredictCommandTests
         Assert.AreEqual(2, Run("predict", "--input", input).Code, "required options are enforced by the parser");
     }
 }
+
+[TestClass]
+public sealed class TrainTextCommandTests
+{
+    [TestMethod]
+    public void TrainsSavesExportsAndPredicts()
+    {
+        using var folder = new TempFolder();
+        string checkpoint = Path.Combine(folder.Path, "ckpt");
+        TinyRobertaFiles.Write(checkpoint, labels: 0);
+        string train = Path.Combine(folder.Path, "train.tsv");
+        File.WriteAllText(train, "sentence\tlabel\n" + string.Concat(Enumerable.Range(0, 12).Select(i => i % 2 == 0 ? "hello hello\tpos\n" : "world wow\tneg\n")));
+        string zip = Path.Combine(folder.Path, "model.zip");
+        string export = Path.Combine(folder.Path, "hf");
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = CliApp.Run(new[] { "train-text", "--checkpoint", checkpoint, "--train", train, "--sentence1", "sentence", "--epochs", "2", "--batch-size", "4",
+            "--learning-rate", "0.01", "--tempbalance", "--lora-rank", "2", "--threads", "2", "--out", zip, "--export", export }, output, error);
+        Assert.AreEqual(0, code, error.ToString());
+        StringAssert.Contains(output.ToString(), "Epoch 2: loss");
+        StringAssert.Contains(output.ToString(), "step 6/6");
+        Assert.IsTrue(File.Exists(zip));
+        Assert.IsTrue(File.Exists(Path.Combine(export, "model.safetensors")));
+
+        string predictions = Path.Combine(folder.Path, "p.tsv");
+        Assert.AreEqual(0, CliApp.Run(new[] { "predict", "--model", zip, "--input", train, "--sentence1", "sentence", "--output", predictions }, new StringWriter(), new StringWriter()));
+        string[] header = File.ReadAllLines(predictions)[0].Split('\t');
+        CollectionAssert.AreEqual(new[] { "pos", "neg", "PredictedLabel" }, header);
+
+        var bad = new StringWriter();
+        Assert.AreEqual(1, CliApp.Run(new[] { "train-text", "--checkpoint", checkpoint, "--train", train, "--sentence1", "text", "--out", zip }, new StringWriter(), bad));
+        StringAssert.Contains(bad.ToString(), "no column 'text'");
+    }
+}
