@@ -1,5 +1,6 @@
 // Benchmarks. Usage: dotnet run -c Release --project src/Benchmarks -- spectral [repetitions]
 //                    dotnet run -c Release --project src/Benchmarks -- balance-overhead [epochs]
+//                    dotnet run -c Release --project src/Benchmarks -- text-throughput [steps]
 // Results and machines are recorded in docs/benchmarks.md.
 using System.Globalization;
 using TempBalance.Benchmarks;
@@ -14,8 +15,11 @@ switch (mode)
     case "balance-overhead":
         BalanceOverheadBenchmark.Run(Count(10));
         break;
+    case "text-throughput":
+        TextThroughputBenchmark.Run(Count(3));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{mode}'; expected 'spectral' or 'balance-overhead'.");
+        Console.Error.WriteLine($"Unknown benchmark '{mode}'; expected spectral, balance-overhead or text-throughput.");
         return 2;
 }
 

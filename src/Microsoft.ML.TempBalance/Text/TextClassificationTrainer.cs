@@ -97,13 +97,7 @@ public sealed class TextClassificationTrainer : IEstimator<RobertaTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        foreach (string? name in new[] { TrainerOptions.Sentence1ColumnName, TrainerOptions.Sentence2ColumnName })
-        {
-            if (name is not null && SchemaShapes.Find(inputSchema, name) is not { ItemType: TextDataViewType, Kind: SchemaShape.Column.VectorKind.Scalar })
-            {
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The data needs a String column '{name}' (sentence column).");
-            }
-        }
+        TextColumns.RequireTextShapes(inputSchema, TrainerOptions.Sentence1ColumnName, TrainerOptions.Sentence2ColumnName);
 
         if (SchemaShapes.Find(inputSchema, TrainerOptions.LabelColumnName) is not { IsKey: true })
         {

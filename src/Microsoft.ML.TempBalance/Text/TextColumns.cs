@@ -17,6 +17,18 @@ internal sealed record TextColumns(string Label, string Sentence1, string? Sente
         return row.GetGetter<ReadOnlyMemory<char>>(column);
     }
 
+    /// <summary>Estimator-time check: each named column is a scalar String in the input shape.</summary>
+    public static void RequireTextShapes(SchemaShape input, params string?[] names)
+    {
+        foreach (string? name in names)
+        {
+            if (name is not null && MLNet.SchemaShapes.Find(input, name) is not { ItemType: TextDataViewType, Kind: SchemaShape.Column.VectorKind.Scalar })
+            {
+                throw new ArgumentOutOfRangeException(nameof(input), $"The data needs a String column '{name}' (sentence column).");
+            }
+        }
+    }
+
     /// <summary>Checks the input has the text columns (and, when <paramref name="withLabel"/>, a label of the right type).</summary>
     public void Check(DataViewSchema schema, bool withLabel)
     {
