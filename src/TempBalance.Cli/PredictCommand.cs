@@ -20,6 +20,7 @@ internal static class PredictCommand
     public static CliCommand Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "A Hugging Face RoBERTa checkpoint folder, or a model .zip saved with SaveTorchModel.", Required = true };
+        var adapter = new Option<string?>("--adapter") { Description = "A PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) applied to the --model checkpoint folder." };
         var input = new Option<string>("--input") { Description = "TSV (or .csv) file with a header row.", Required = true };
         var sentence1 = new Option<string>("--sentence1") { Description = "Column holding the (first) text.", Required = true };
         var sentence2 = new Option<string?>("--sentence2") { Description = "Column holding the second text of sentence pairs." };
@@ -28,14 +29,14 @@ internal static class PredictCommand
         var threads = new Option<int>("--threads") { Description = "Torch threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var command = new CliCommand("predict", "Class probabilities and predicted labels (or similarity scores) for each row of a TSV/CSV file.")
         {
-            model, input, sentence1, sentence2, outputFile, maxLength, threads,
+            model, adapter, input, sentence1, sentence2, outputFile, maxLength, threads,
         };
         command.SetAction(parsed =>
         {
             try
             {
                 TorchRuntime.SetThreadCount(Math.Max(1, parsed.GetValue(threads)));
-                using RobertaTransformer transformer = Open(parsed.GetValue(model)!, parsed.GetValue(maxLength));
+                using RobertaTransformer transformer = Open(parsed.GetValue(model)!, parsed.GetValue(adapter), parsed.GetValue(maxLength));
                 DelimitedTable table = DelimitedTable.Read(parsed.GetValue(input)!);
                 int first = table.Column(parsed.GetValue(sentence1)!, "--sentence1");
                 int? second = parsed.GetValue(sentence2) is { } name ? table.Column(name, "--sentence2") : null;
@@ -54,11 +55,16 @@ internal static class PredictCommand
         return command;
     }
 
-    private static RobertaTransformer Open(string path, int? maxLength)
+    private static RobertaTransformer Open(string path, string? adapter, int? maxLength)
     {
+        if (adapter is not null && !Directory.Exists(path))
+        {
+            throw new ArgumentException($"--adapter applies to a checkpoint folder; '{path}' is not one (a saved model already holds its adapters).");
+        }
+
         if (Directory.Exists(path))
         {
-            RobertaCheckpoint checkpoint = RobertaCheckpoint.Load(path);
+            RobertaCheckpoint checkpoint = adapter is null ? RobertaCheckpoint.Load(path) : RobertaCheckpoint.LoadWithAdapter(path, adapter);
             return RobertaTransformer.FromCheckpoint(checkpoint, maxLength ?? int.MaxValue);
         }
 

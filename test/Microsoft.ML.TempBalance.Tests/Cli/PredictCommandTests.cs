@@ -152,6 +152,35 @@ public sealed class TrainTextCommandTests
         string[] header = File.ReadAllLines(predictions)[0].Split('\t');
         CollectionAssert.AreEqual(new[] { "pos", "neg", "PredictedLabel" }, header);
 
+        // A fresh process loads the saved zip (the CLI assembly sits next to the tests).
+        string fresh = Path.Combine(folder.Path, "fresh.tsv");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "tempbalance.dll"), "predict", "--model", zip, "--input", train, "--sentence1", "sentence", "--output", fresh, "--threads", "1" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using (var process = System.Diagnostics.Process.Start(start)!)
+        {
+            string stderr = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            Assert.AreEqual(0, process.ExitCode, stderr);
+        }
+
+        CollectionAssert.AreEqual(File.ReadAllLines(predictions), File.ReadAllLines(fresh), "the same predictions in a fresh process");
+
+        // The exported folder plus a PEFT adapter folder: --adapter on a checkpoint folder.
+        string adapterFolder = Path.Combine(folder.Path, "adapter");
+        using (RobertaCheckpoint base_ = RobertaCheckpoint.Load(checkpoint, new[] { "pos", "neg" }, seed: 1, lora: new LoraOptions { Rank = 2 }))
+        {
+            base_.SaveAdapter(adapterFolder);
+        }
+
+        string withAdapter = Path.Combine(folder.Path, "adapter.tsv");
+        var adapterError = new StringWriter();
+        Assert.AreEqual(0, CliApp.Run(new[] { "predict", "--model", checkpoint, "--adapter", adapterFolder, "--input", train, "--sentence1", "sentence", "--output", withAdapter }, new StringWriter(), adapterError), adapterError.ToString());
+        Assert.HasCount(13, File.ReadAllLines(withAdapter));
+
         var bad = new StringWriter();
         Assert.AreEqual(1, CliApp.Run(new[] { "train-text", "--checkpoint", checkpoint, "--train", train, "--sentence1", "text", "--out", zip }, new StringWriter(), bad));
         StringAssert.Contains(bad.ToString(), "no column 'text'");

@@ -35,9 +35,10 @@ public sealed class SentenceSimilarityTrainerTests
     }
 
     [TestMethod]
-    [DataRow(false)]
-    [DataRow(true)]
-    public void FitEvaluateSaveLoadGivesIdenticalScores(bool balance)
+    [DataRow(false, false)]
+    [DataRow(true, false)]
+    [DataRow(true, true)]
+    public void FitEvaluateSaveLoadGivesIdenticalScores(bool balance, bool lora)
     {
         using var folder = new TempFolder();
         string checkpoint = Path.Combine(folder.Path, "checkpoint");
@@ -45,7 +46,10 @@ public sealed class SentenceSimilarityTrainerTests
         var ml = new MLContext(seed: 2);
         IDataView train = ml.Data.LoadFromEnumerable(Pairs(24, 1));
         IDataView test = ml.Data.LoadFromEnumerable(Pairs(10, 2));
-        SentenceSimilarityTrainer trainer = ml.Regression.Trainers.SentenceSimilarity(checkpoint, maxEpochs: 3, batchSize: 4, learningRate: 1e-3);
+        SentenceSimilarityTrainer trainer = ml.Regression.Trainers.SentenceSimilarity(new SentenceSimilarityTrainer.Options
+        {
+            Checkpoint = checkpoint, MaxEpochs = 3, BatchSize = 4, LearningRate = 1e-3, Lora = lora ? new LoraOptions { Rank = 2 } : null,
+        });
         if (balance)
         {
             trainer = trainer.WithTempBalance(SentenceSimilarityTrainer.Defaults.TempBalance() with { Analyzer = new SpectralAnalyzerOptions { XminPosition = 1.5, MinEigenvalues = 4 } });
