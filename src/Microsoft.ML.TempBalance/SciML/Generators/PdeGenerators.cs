@@ -1,0 +1,143 @@
+namespace Microsoft.ML.TempBalance.SciML.Generators;
+
+/// <summary>
+/// Generators of PDEBench-like data sets, deterministic by seed (each sample has its own seeded generator, so the
+/// result does not depend on the thread count) and parallel over samples, reporting the number of finished samples.
+/// </summary>
+public static class PdeGenerators
+{
+    /// <summary>
+    /// 1D advection ∂ₜu + β∂ₓu = 0 on [0, 1), periodic: the exact solution u₀((x − βt) mod 1) of PDEBench's random
+    /// initial condition (4 modes, window probability 0.1), sampled at cell centres.
+    /// </summary>
+    public static PdeDataset Advection(int samples, int resolution, double beta = 0.1, int frames = 201, double endTime = 2.0, int seed = 0, int threads = 0, IProgress<int>? progress = null)
+    {
+        Check(samples, resolution, frames);
+        var data = new float[(long)samples * frames * resolution];
+        float[] x = CellCentres(resolution, 0, 1);
+        float[] t = Times(frames, endTime);
+        ForEachSample(samples, threads, progress, s =>
+        {
+            var initial = new RandomSines1D(SampleRandom(seed, s), 4, 1.0, 0.1);
+            for (int k = 0; k < frames; k++)
+            {
+                for (int i = 0; i < resolution; i++)
+                {
+                    double shifted = x[i] - beta * t[k];
+                    data[((long)s * frames + k) * resolution + i] = (float)initial.Evaluate(shifted - Math.Floor(shifted));
+                }
+            }
+        });
+        return new PdeDataset("advection", data, samples, frames, new[] { resolution }, new[] { "u" }, new[] { x }, t, new Dictionary<string, double> { ["beta"] = beta });
+    }
+
+    /// <summary>
+    /// 1D viscous Burgers ∂ₜu + ∂ₓ(u²/2) = (ν/π)∂ₓₓu on [0, 1), periodic (PDEBench's <c>Nu</c> = ν), solved by
+    /// <see cref="BurgersSolver"/> at <paramref name="solverResolution"/> cells (default = output) and kept at
+    /// <paramref name="resolution"/> points by striding.
+    /// </summary>
+    public static PdeDataset Burgers(int samples, int resolution, double nu = 0.001, int frames = 201, double endTime = 2.0, int? solverResolution = null, int seed = 0, int threads = 0, IProgress<int>? progress = null)
+    {
+        Check(samples, resolution, frames);
+        int solver = solverResolution ?? resolution;
+        if (solver % resolution != 0)
+        {
+            throw new ArgumentException($"solverResolution ({solver}) must be a multiple of resolution ({resolution}).", nameof(solverResolution));
+        }
+
+        int stride = solver / resolution;
+        var data = new float[(long)samples * frames * resolution];
+        float[] fine = CellCentres(solver, 0, 1);
+        float[] t = Times(frames, endTime);
+        ForEachSample(samples, threads, progress, s =>
+        {
+            var initial = new RandomSines1D(SampleRandom(seed, s), 4, 1.0, 0.1);
+            double[] u0 = fine.Select(v => initial.Evaluate(v)).ToArray();
+            double[][] solution = BurgersSolver.Solve(u0, nu / Math.PI, t.Select(v => (double)v).ToArray());
+            for (int k = 0; k < frames; k++)
+            {
+                for (int i = 0; i < resolution; i++)
+                {
+                    data[((long)s * frames + k) * resolution + i] = (float)solution[k][i * stride + stride / 2];
+                }
+            }
+        });
+        float[] x = Enumerable.Range(0, resolution).Select(i => fine[i * stride + stride / 2]).ToArray();
+        return new PdeDataset("burgers", data, samples, frames, new[] { resolution }, new[] { "u" }, new[] { x }, t, new Dictionary<string, double> { ["Nu"] = nu });
+    }
+
+    /// <summary>
+    /// 2D Darcy flow −∇·(a∇u) = β on (0, 1)², u = 0 on the boundary, at n x n: a = 1 where a sum of 5 random
+    /// Gaussian bumps exceeds its mean and 0.1 elsewhere, u from <see cref="DarcySolver"/>. Stored as two frames
+    /// [a, u]. The threshold is each sample's own mean (PDEBench uses the mean over a batch of 200 samples, which
+    /// ties samples together; per-sample keeps samples independent of batching).
+    /// </summary>
+    public static PdeDataset Darcy(int samples, int resolution, double beta = 100, int seed = 0, int threads = 0, IProgress<int>? progress = null)
+    {
+        Check(samples, resolution, 2);
+        int size = resolution * resolution;
+        var data = new float[(long)samples * 2 * size];
+        float[] x = CellCentres(resolution, 0, 1);
+        ForEachSample(samples, threads, progress, s =>
+        {
+            double[] a = DarcyCoefficient(SampleRandom(seed, s), resolution, x);
+            (double[] u, _) = DarcySolver.Solve(a, resolution, beta);
+            for (int i = 0; i < size; i++)
+            {
+                data[(long)s * 2 * size + i] = (float)a[i];
+                data[(long)s * 2 * size + size + i] = (float)u[i];
+            }
+        });
+        return new PdeDataset("darcy", data, samples, 2, new[] { resolution, resolution }, new[] { "u" }, new[] { x, x }, new[] { 0f, 1f }, new Dictionary<string, double> { ["beta"] = beta });
+    }
+
+    /// <summary>The thresholded-bump coefficient field of one sample.</summary>
+    public static double[] DarcyCoefficient(Random random, int n, float[] x)
+    {
+        var centres = Enumerable.Range(0, 5).Select(_ => (X: random.NextDouble(), Y: random.NextDouble(), S: 0.5 * random.NextDouble())).ToArray();
+        var g = new double[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                foreach ((double cx, double cy, double width) in centres)
+                {
+                    double d2 = (x[i] - cx) * (x[i] - cx) + (x[j] - cy) * (x[j] - cy);
+                    sum += Math.Exp(-d2 / Math.Max(width, 1e-12));
+                }
+
+                g[i * n + j] = sum;
+            }
+        }
+
+        double mean = g.Average();
+        return g.Select(v => v > mean ? 1.0 : 0.1).ToArray();
+    }
+
+    internal static Random SampleRandom(int seed, int sample) => new(unchecked(seed * 1_000_003 + sample));
+
+    internal static float[] CellCentres(int n, double start, double end) =>
+        Enumerable.Range(0, n).Select(i => (float)(start + (end - start) * (i + 0.5) / n)).ToArray();
+
+    private static float[] Times(int frames, double endTime) =>
+        Enumerable.Range(0, frames).Select(k => (float)(frames == 1 ? 0 : endTime * k / (frames - 1))).ToArray();
+
+    private static void Check(int samples, int resolution, int frames)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(resolution, 4);
+        ArgumentOutOfRangeException.ThrowIfLessThan(frames, 1);
+    }
+
+    private static void ForEachSample(int samples, int threads, IProgress<int>? progress, Action<int> generate)
+    {
+        int done = 0;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+        Parallel.For(0, samples, options, s =>
+        {
+            generate(s);
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+    }
+}

@@ -1,0 +1,103 @@
+using Microsoft.ML.TempBalance.SciML;
+using Microsoft.ML.TempBalance.SciML.Generators;
+
+namespace Microsoft.ML.TempBalance.Tests.SciML;
+
+[TestClass]
+public sealed class GeneratorPhysicsTests
+{
+    [TestMethod]
+    public void AdvectionFramesAreTheShiftedInitialCondition()
+    {
+        // beta = 1 and frames every cell width: frame k is frame 0 moved k cells to the right.
+        const int n = 64;
+        PdeDataset data = PdeGenerators.Advection(samples: 3, resolution: n, beta: 1.0, frames: 6, endTime: 5.0 / n, seed: 4);
+        for (int s = 0; s < 3; s++)
+        {
+            ReadOnlySpan<float> sample = data.Sample(s);
+            for (int k = 1; k < 6; k++)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    Assert.AreEqual(sample[(i - k + n) % n], sample[k * n + i], 1e-6, $"sample {s}, frame {k}, cell {i}");
+                }
+            }
+        }
+    }
+
+    [TestMethod]
+    public void BurgersConservesMassToRoundOff()
+    {
+        var initial = new RandomSines1D(new Random(3), 4, 1.0, 0.0);
+        double[] u0 = Enumerable.Range(0, 128).Select(i => initial.Evaluate((i + 0.5) / 128)).ToArray();
+        double[][] frames = BurgersSolver.Solve(u0, 0.001 / Math.PI, new[] { 0.0, 0.1, 0.5 });
+        double mass0 = u0.Sum() / 128;
+        double scale = u0.Sum(Math.Abs) / 128;
+        foreach (double[] frame in frames)
+        {
+            Assert.AreEqual(mass0, frame.Sum() / 128, 1e-13 * Math.Max(1, scale));
+        }
+
+        Assert.IsGreaterThan(1e-3, frames[2].Zip(u0).Max(p => Math.Abs(p.First - p.Second)), "the solution must actually evolve");
+    }
+
+    [TestMethod]
+    public void BurgersShockMovesAtTheRankineHugoniotSpeed()
+    {
+        // u = 1 on [0.25, 0.5), 0 elsewhere: the right edge is a shock with speed (1 + 0) / 2 = 0.5.
+        const int n = 400;
+        double[] u0 = Enumerable.Range(0, n).Select(i => (i + 0.5) / n is >= 0.25 and < 0.5 ? 1.0 : 0.0).ToArray();
+        double[] u = BurgersSolver.Solve(u0, 1e-4, new[] { 0.2 })[0];
+        int index = Enumerable.Range(n / 2, n / 2).First(i => u[i] < 0.5);
+        double position = (double)index / n; // the face where u first drops below the mid value
+        Assert.AreEqual(0.5 + 0.5 * 0.2, position, 3.0 / n, $"shock at {position}");
+    }
+
+    [TestMethod]
+    public void DarcyDiscreteResidualIsBelowOneInAMillion()
+    {
+        const int n = 32;
+        PdeDataset data = PdeGenerators.Darcy(samples: 2, resolution: n, beta: 100, seed: 2);
+        for (int s = 0; s < 2; s++)
+        {
+            ReadOnlySpan<float> sample = data.Sample(s);
+            double[] a = sample[..(n * n)].ToArray().Select(v => (double)v).ToArray();
+            Assert.IsTrue(a.All(v => v is 1.0 or 0.1f), "a is 1 or 0.1");
+            // Re-solve in double (the stored u is float32) and check −∇·(a∇u) = β cell by cell, written out here.
+            (double[] u, _) = DarcySolver.Solve(a, n, 100);
+            double h = 1.0 / n, worst = 0;
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    double Coefficient(int ii, int jj) => ii < 0 || jj < 0 || ii >= n || jj >= n ? a[i * n + j] : a[ii * n + jj];
+                    double Value(int ii, int jj) => ii < 0 || jj < 0 || ii >= n || jj >= n ? 0 : u[ii * n + jj];
+                    double flux = 0;
+                    foreach ((int di, int dj) in new[] { (-1, 0), (1, 0), (0, -1), (0, 1) })
+                    {
+                        double face = 0.5 * (a[i * n + j] + Coefficient(i + di, j + dj));
+                        flux += face * (u[i * n + j] - Value(i + di, j + dj)) / (h * h);
+                    }
+
+                    worst = Math.Max(worst, Math.Abs(flux - 100));
+                }
+            }
+
+            Assert.IsLessThan(1e-6 * 100, worst, $"max residual {worst}");
+            for (int i = 0; i < n * n; i++)
+            {
+                Assert.AreEqual(u[i], sample[n * n + i], 1e-5 * Math.Max(1, Math.Abs(u[i])));
+            }
+        }
+    }
+
+    [TestMethod]
+    public void GenerationIsDeterministicAndIndependentOfThreads()
+    {
+        float[] one = PdeGenerators.Burgers(samples: 4, resolution: 32, nu: 0.01, frames: 3, endTime: 0.05, seed: 9, threads: 1).Data;
+        float[] two = PdeGenerators.Burgers(samples: 4, resolution: 32, nu: 0.01, frames: 3, endTime: 0.05, seed: 9, threads: 2).Data;
+        CollectionAssert.AreEqual(one, two);
+        float[] other = PdeGenerators.Burgers(samples: 4, resolution: 32, nu: 0.01, frames: 3, endTime: 0.05, seed: 10, threads: 2).Data;
+        CollectionAssert.AreNotEqual(one, other);
+    }
+}
