@@ -1,0 +1,146 @@
+using TorchSharp;
+
+namespace Microsoft.ML.TempBalance.SciML.Training;
+
+/// <summary>How an FNO maps frames to frames: the window of input frames, the grid channels, single step or rollout.</summary>
+internal sealed class FnoRollout
+{
+    public FnoRollout(PdeDataset shape, int initialStep, bool singleStep, int batchSize)
+    {
+        if (shape.Times <= initialStep && !singleStep)
+        {
+            throw new ArgumentException($"The data has {shape.Times} frame(s); autoregressive training with initialStep {initialStep} needs more.", nameof(initialStep));
+        }
+
+        InitialStep = singleStep ? 1 : initialStep;
+        SingleStep = singleStep;
+        BatchSize = batchSize;
+        SpatialShape = shape.SpatialShape.ToArray();
+        Channels = shape.Channels.Count;
+        Grid = BuildGrid(shape);
+    }
+
+    public int InitialStep { get; }
+
+    public bool SingleStep { get; }
+
+    public int BatchSize { get; }
+
+    public int[] SpatialShape { get; }
+
+    public int Channels { get; }
+
+    /// <summary>[space..., dims] coordinates, broadcast over the batch.</summary>
+    public torch.Tensor Grid { get; }
+
+    /// <summary>The dataset as a tensor [sample, space..., time, channel] (PDEBench's model layout).</summary>
+    public static torch.Tensor ToTensor(PdeDataset data)
+    {
+        var shape = new List<long> { data.Samples, data.Times };
+        shape.AddRange(data.SpatialShape.Select(s => (long)s));
+        shape.Add(data.Channels.Count);
+        using torch.Tensor raw = torch.tensor(data.Data, shape.ToArray());
+        int dims = data.SpatialShape.Count;
+        long[] order = new long[] { 0 }.Concat(Enumerable.Range(2, dims).Select(i => (long)i)).Concat(new long[] { 1, dims + 2 }).ToArray();
+        return raw.permute(order).contiguous().DetachFromDisposeScope();
+    }
+
+    /// <summary>Summed per-step MSE on trajectories [batch, space..., time, channel].</summary>
+    public torch.Tensor TrainingLoss(torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model, torch.Tensor trajectories)
+    {
+        long frames = trajectories.shape[^2];
+        torch.Tensor grid = BatchGrid(trajectories.shape[0]);
+        if (SingleStep)
+        {
+            torch.Tensor input = Flatten(trajectories.narrow(-2, 0, 1));
+            torch.Tensor target = trajectories.narrow(-2, frames - 1, 1);
+            return torch.nn.functional.mse_loss(model.forward(input, grid), target);
+        }
+
+        torch.Tensor window = trajectories.narrow(-2, 0, InitialStep);
+        torch.Tensor loss = torch.zeros(1);
+        for (long t = InitialStep; t < frames; t++)
+        {
+            torch.Tensor predicted = model.forward(Flatten(window), grid);
+            loss = loss + torch.nn.functional.mse_loss(predicted, trajectories.narrow(-2, t, 1));
+            window = torch.cat(new[] { window.narrow(-2, 1, InitialStep - 1), predicted }, -2);
+        }
+
+        return loss.squeeze();
+    }
+
+    /// <summary>Predictions in the dataset's layout [sample, time, space..., channel]; context frames are copied.</summary>
+    public float[] Predict(torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model, PdeDataset data)
+    {
+        model.eval();
+        var result = new float[data.Data.Length];
+        using torch.Tensor all = ToTensor(data);
+        int dims = data.SpatialShape.Count;
+        for (int start = 0; start < data.Samples; start += BatchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            int count = Math.Min(BatchSize, data.Samples - start);
+            torch.Tensor trajectories = all.narrow(0, start, count);
+            torch.Tensor grid = BatchGrid(count);
+            long frames = trajectories.shape[^2];
+            torch.Tensor output;
+            if (SingleStep)
+            {
+                torch.Tensor predicted = model.forward(Flatten(trajectories.narrow(-2, 0, 1)), grid);
+                output = torch.cat(new[] { trajectories.narrow(-2, 0, frames - 1), predicted }, -2);
+            }
+            else
+            {
+                var pieces = new List<torch.Tensor> { trajectories.narrow(-2, 0, InitialStep) };
+                torch.Tensor window = pieces[0];
+                for (long t = InitialStep; t < frames; t++)
+                {
+                    torch.Tensor predicted = model.forward(Flatten(window), grid);
+                    pieces.Add(predicted);
+                    window = torch.cat(new[] { window.narrow(-2, 1, InitialStep - 1), predicted }, -2);
+                }
+
+                output = torch.cat(pieces.ToArray(), -2);
+            }
+
+            // Back to [sample, time, space..., channel].
+            long[] order = new long[] { 0, dims + 1 }.Concat(Enumerable.Range(1, dims).Select(i => (long)i)).Concat(new long[] { dims + 2 }).ToArray();
+            float[] values = output.permute(order).contiguous().data<float>().ToArray();
+            values.CopyTo(result, (long)start * data.SampleSize);
+        }
+
+        return result;
+    }
+
+    public PdeMetrics Evaluate(float[] predicted, PdeDataset truth, bool includeContextFrames = false) =>
+        PdeMetrics.Compute(predicted, truth.Data, truth.Samples, truth.Times, truth.SpatialShape.Aggregate(1, (a, b) => a * b), truth.Channels.Count,
+            SingleStep ? truth.Times - 1 : InitialStep, includeContextFrames);
+
+    private torch.Tensor Flatten(torch.Tensor window)
+    {
+        long[] shape = window.shape;
+        return window.reshape(shape[..^2].Append(shape[^2] * shape[^1]).ToArray());
+    }
+
+    private torch.Tensor BatchGrid(long batch) => Grid.unsqueeze(0).expand(new[] { batch }.Concat(Grid.shape).ToArray());
+
+    private static torch.Tensor BuildGrid(PdeDataset data)
+    {
+        if (data.SpatialShape.Count == 1)
+        {
+            return torch.tensor(data.SpatialCoordinates[0]).unsqueeze(-1).DetachFromDisposeScope();
+        }
+
+        using torch.Tensor x = torch.tensor(data.SpatialCoordinates[0]);
+        using torch.Tensor y = torch.tensor(data.SpatialCoordinates[1]);
+        torch.Tensor[] mesh = torch.meshgrid(new[] { x, y }, indexing: "ij");
+        torch.Tensor grid = torch.stack(mesh, -1).DetachFromDisposeScope();
+        foreach (torch.Tensor m in mesh)
+        {
+            m.Dispose();
+        }
+
+        return grid;
+    }
+}

@@ -1,0 +1,127 @@
+using Microsoft.ML.TempBalance.Checkpoints;
+using Microsoft.ML.TempBalance.Optimizers;
+using Microsoft.ML.TempBalance.Schedules;
+using Microsoft.ML.TempBalance.SciML.Models;
+using Microsoft.ML.TempBalance.Training;
+using TorchSharp;
+
+namespace Microsoft.ML.TempBalance.SciML.Training;
+
+/// <summary>A trained FNO (1D or 2D by the data) with its rollout settings: predict, evaluate, save and load.</summary>
+public sealed class FnoSolver : IDisposable
+{
+    private readonly FnoRollout _rollout;
+
+    private FnoSolver(torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model, FnoRollout rollout, TrainingResult? result)
+    {
+        Model = model;
+        _rollout = rollout;
+        Result = result;
+    }
+
+    /// <summary>The network (<see cref="Fno1d"/> or <see cref="Fno2d"/>).</summary>
+    public torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> Model { get; }
+
+    /// <summary>What training did (null for a loaded model).</summary>
+    public TrainingResult? Result { get; }
+
+    /// <summary>Trains an FNO on <paramref name="train"/>, validating on <paramref name="validation"/> each epoch.</summary>
+    /// <exception cref="ArgumentException">The data's frames, channels or values do not fit the options (named).</exception>
+    public static FnoSolver Train(PdeDataset train, PdeDataset? validation, FnoTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        Check(train, options, nameof(train));
+        if (validation is not null)
+        {
+            Check(validation, options, nameof(validation));
+        }
+
+        torch.manual_seed(options.Seed);
+        torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model = Create(train, options.Model);
+        var rollout = new FnoRollout(train, options.Model.InitialStep, options.SingleStep, options.BatchSize);
+        using var task = new FnoTrainingTask(train, validation, rollout);
+        var engine = new TrainingEngine(new TrainingOptions
+        {
+            Epochs = options.Epochs,
+            BatchSize = options.BatchSize,
+            Seed = options.Seed,
+            LearningRate = options.LearningRate,
+            WeightDecay = options.WeightDecay,
+            Schedule = new ScheduleSettings { Kind = ScheduleKind.StepDecay, StepSizeEpochs = options.StepSizeEpochs, Gamma = options.Gamma },
+            Optimizer = new OptimizerSettings { Kind = OptimizerKind.Adam },
+            GradientClipNorm = null,
+            TempBalance = options.TempBalance,
+            Threads = options.Threads,
+        });
+        try
+        {
+            TrainingResult result = engine.Train(model, task, options.Reporter);
+            return new FnoSolver(model, rollout, result);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Predicted trajectories in the data's layout (context frames copied from the data).</summary>
+    public float[] Predict(PdeDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return _rollout.Predict(Model, data);
+    }
+
+    /// <summary>nRMSE, RMSE and max error of the rollout on <paramref name="data"/>.</summary>
+    public PdeMetrics Evaluate(PdeDataset data, bool includeContextFrames = false) =>
+        _rollout.Evaluate(Predict(data), data, includeContextFrames);
+
+    /// <summary>Writes the weights as safetensors (atomically; refuses NaN).</summary>
+    public void Save(string path) => ModuleCheckpoint.Save(Model, path);
+
+    /// <summary>A model of the same architecture with weights from <paramref name="path"/>.</summary>
+    public static FnoSolver Load(string path, PdeDataset shape, FnoTrainingOptions options)
+    {
+        torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model = Create(shape, options.Model);
+        ModuleCheckpoint.Load(model, path);
+        return new FnoSolver(model, new FnoRollout(shape, options.Model.InitialStep, options.SingleStep, options.BatchSize), null);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Model.Dispose();
+        _rollout.Grid.Dispose();
+    }
+
+    private static torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> Create(PdeDataset data, FnoOptions options) => data.SpatialShape.Count switch
+    {
+        1 => new Fno1d(options),
+        2 => new Fno2d(options),
+        _ => throw new ArgumentException($"FNO supports 1D and 2D data; '{data.Equation}' has {data.SpatialShape.Count} spatial axes.", nameof(data)),
+    };
+
+    private static void Check(PdeDataset data, FnoTrainingOptions options, string name)
+    {
+        if (data.Channels.Count != options.Model.Channels)
+        {
+            throw new ArgumentException($"The {name} data has {data.Channels.Count} channel(s); the model was configured for {options.Model.Channels}.", name);
+        }
+
+        if (!options.SingleStep && data.Times <= options.Model.InitialStep)
+        {
+            throw new ArgumentException($"The {name} data has {data.Times} frame(s); InitialStep {options.Model.InitialStep} leaves nothing to predict.", name);
+        }
+
+        if (options.SingleStep && options.Model.InitialStep != 1)
+        {
+            throw new ArgumentException("Single-step training uses one input frame: set Model.InitialStep = 1.", name);
+        }
+
+        if (data.FirstNonFinite() is { } bad)
+        {
+            throw new ArgumentException($"The {name} data ('{data.Equation}') holds a NaN or infinite value in sample {bad.Sample} (offset {bad.Offset}).", name);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.ML.TempBalance.Balancing;
+using Microsoft.ML.TempBalance.Spectral;
+using Microsoft.ML.TempBalance.Training;
+
+namespace Microsoft.ML.TempBalance.SciML.Training;
+
+/// <summary>
+/// Training settings for FNO, PDEBench's protocol by default: Adam with coupled L2 weight decay 1e-4, learning
+/// rate 1e-3 halved every 100 epochs, batch 50, no gradient clipping, best validation epoch kept.
+/// </summary>
+public sealed record FnoTrainingOptions
+{
+    /// <summary>Architecture; InitialStep and Channels must match the data.</summary>
+    public Models.FnoOptions Model { get; init; } = new();
+
+    /// <summary>Single step from frame 0 to the last frame (Darcy) instead of an autoregressive rollout.</summary>
+    public bool SingleStep { get; init; }
+
+    /// <summary>Epochs (PDEBench: 500).</summary>
+    public int Epochs { get; init; } = 500;
+
+    /// <summary>Samples per step.</summary>
+    public int BatchSize { get; init; } = 50;
+
+    /// <summary>Initial learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Adam's coupled L2 weight decay (on weights; biases excluded).</summary>
+    public double WeightDecay { get; init; } = 1e-4;
+
+    /// <summary>Epochs between learning-rate halvings (StepLR).</summary>
+    public int StepSizeEpochs { get; init; } = 100;
+
+    /// <summary>StepLR factor.</summary>
+    public double Gamma { get; init; } = 0.5;
+
+    /// <summary>Seed of initialisation and shuffling.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Torch threads (0: all cores).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>TempBalance; null for the FT baseline. <see cref="DefaultTempBalance"/> gives the SciML defaults.</summary>
+    public TempBalanceOptions? TempBalance { get; init; }
+
+    /// <summary>Progress receiver.</summary>
+    public ITrainingReporter? Reporter { get; init; }
+
+    /// <summary>
+    /// The SciML TempBalance defaults (spec decisions 10, 11; sciml-notes 5): TB_Sigmoid per layer with
+    /// s_low = s_high = <paramref name="scale"/>, every epoch, xmin position 2, MinEigenvalues 12, spectral weights
+    /// at the base rate unless <paramref name="balanceSpectralWeights"/>.
+    /// </summary>
+    public static TempBalanceOptions DefaultTempBalance(double scale = 1.0, bool balanceSpectralWeights = false) => new()
+    {
+        Mapping = new SigmoidMapping(scale, scale, 10),
+        Unit = BalanceUnit.Layer,
+        Cadence = BalanceCadence.EveryEpochs(1),
+        Analyzer = new SpectralAnalyzerOptions { XminPosition = 2.0, MinEigenvalues = 12, FilterZeros = true, IncludeSpectralWeights = balanceSpectralWeights },
+    };
+}

@@ -1,0 +1,48 @@
+using Microsoft.ML.TempBalance.Training;
+using TorchSharp;
+
+namespace Microsoft.ML.TempBalance.SciML.Training;
+
+/// <summary>
+/// PDEBench's FNO training objective on a <see cref="PdeDataset"/>. Single step (Darcy: frame 0 → last frame), or
+/// autoregressive with full back-propagation through time: the last <c>initialStep</c> frames (predictions
+/// included, not detached) predict the next, and the per-step MSEs are summed. Validation is the rollout nRMSE
+/// over the predicted frames.
+/// </summary>
+internal sealed class FnoTrainingTask : ITrainingTask, IDisposable
+{
+    private readonly torch.Tensor _train;
+    private readonly PdeDataset? _validation;
+    private readonly FnoRollout _rollout;
+
+    public FnoTrainingTask(PdeDataset train, PdeDataset? validation, FnoRollout rollout)
+    {
+        _rollout = rollout;
+        _train = FnoRollout.ToTensor(train);
+        _validation = validation;
+        ExampleCount = train.Samples;
+    }
+
+    public int ExampleCount { get; }
+
+    public torch.Tensor Loss(torch.nn.Module model, IReadOnlyList<int> batch)
+    {
+        using torch.Tensor index = torch.tensor(batch.Select(i => (long)i).ToArray());
+        torch.Tensor trajectories = _train.index_select(0, index);
+        return _rollout.TrainingLoss((torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor>)model, trajectories);
+    }
+
+    public ValidationResult? Validate(torch.nn.Module model)
+    {
+        if (_validation is null)
+        {
+            return null;
+        }
+
+        float[] predicted = _rollout.Predict((torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor>)model, _validation);
+        PdeMetrics metrics = _rollout.Evaluate(predicted, _validation);
+        return new ValidationResult(metrics.NormalizedRmse, HigherIsBetter: false, "nRMSE");
+    }
+
+    public void Dispose() => _train.Dispose();
+}

@@ -1,0 +1,77 @@
+using Microsoft.ML.TempBalance.SciML;
+using Microsoft.ML.TempBalance.SciML.Generators;
+using Microsoft.ML.TempBalance.SciML.Models;
+using Microsoft.ML.TempBalance.SciML.Training;
+
+namespace Microsoft.ML.TempBalance.Tests.SciML;
+
+[TestClass]
+public sealed class FnoSolverTests
+{
+    private static FnoTrainingOptions Darcy(bool balance) => new()
+    {
+        Model = new FnoOptions { Modes = 6, Width = 12, InitialStep = 1, Channels = 1 },
+        SingleStep = true,
+        Epochs = 12,
+        BatchSize = 10,
+        LearningRate = 5e-3,
+        Seed = 3,
+        Threads = AssemblySetup.TorchThreads,
+        TempBalance = balance ? FnoTrainingOptions.DefaultTempBalance(1.0) with { Analyzer = FnoTrainingOptions.DefaultTempBalance().Analyzer with { MinEigenvalues = 6 } } : null,
+    };
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void DarcyTrainingLowersTheErrorAndSavedWeightsPredictIdentically(bool balance)
+    {
+        PdeDataset train = PdeGenerators.Darcy(samples: 40, resolution: 16, seed: 1);
+        PdeDataset test = PdeGenerators.Darcy(samples: 20, resolution: 16, seed: 2);
+        using FnoSolver solver = FnoSolver.Train(train, test, Darcy(balance));
+        double first = solver.Result!.Epochs[0].Validation!.Metric;
+        PdeMetrics metrics = solver.Evaluate(test);
+        Assert.IsLessThan(first, metrics.NormalizedRmse, $"nRMSE {first:G4} after epoch 1, {metrics.NormalizedRmse:G4} at the end");
+        Assert.AreEqual(solver.Result.BestValidation!.Metric, metrics.NormalizedRmse, 1e-6, "the best epoch's weights are kept");
+        PdeMetrics paperStyle = solver.Evaluate(test, includeContextFrames: true);
+        Assert.AreEqual(metrics.NormalizedRmse / 2, paperStyle.NormalizedRmse, 1e-9, "with the error-free a-frame counted, Darcy's value halves");
+        if (balance)
+        {
+            Assert.AreEqual(12, solver.Result.BalanceUpdates.Count, "every epoch");
+            Assert.IsTrue(solver.Result.Grouping.Units.Select(u => u.Name).SequenceEqual(new[] { "fc0", "w0", "w1", "w2", "w3", "fc1", "fc2" }));
+        }
+
+        using var folder = new TempFolder();
+        string path = Path.Combine(folder.Path, "fno.safetensors");
+        solver.Save(path);
+        using FnoSolver loaded = FnoSolver.Load(path, train, Darcy(balance));
+        CollectionAssert.AreEqual(solver.Predict(test), loaded.Predict(test));
+    }
+
+    [TestMethod]
+    public void AutoregressiveBurgersTrainingReducesTheRolloutError()
+    {
+        PdeDataset train = PdeGenerators.Burgers(samples: 24, resolution: 32, nu: 0.01, frames: 12, endTime: 0.22, seed: 3);
+        PdeDataset test = PdeGenerators.Burgers(samples: 8, resolution: 32, nu: 0.01, frames: 12, endTime: 0.22, seed: 4);
+        var options = new FnoTrainingOptions
+        {
+            Model = new FnoOptions { Modes = 8, Width = 12, InitialStep = 4, Channels = 1 },
+            Epochs = 8, BatchSize = 8, LearningRate = 3e-3, Seed = 2, Threads = AssemblySetup.TorchThreads,
+        };
+        using FnoSolver solver = FnoSolver.Train(train, test, options);
+        Assert.IsLessThan(solver.Result!.Epochs[0].TrainLoss, solver.Result.Epochs[^1].TrainLoss);
+        float[] predicted = solver.Predict(test);
+        CollectionAssert.AreEqual(test.Data.Take(4 * 32).ToArray(), predicted.Take(4 * 32).ToArray(), "context frames are the data's");
+        Assert.AreEqual(8, solver.Evaluate(test).Frames, "12 frames minus 4 context frames");
+    }
+
+    [TestMethod]
+    public void BadDataIsNamed()
+    {
+        PdeDataset train = PdeGenerators.Darcy(samples: 4, resolution: 8, seed: 1);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => FnoSolver.Train(train, null, Darcy(false) with { Model = new FnoOptions { InitialStep = 1, Channels = 3 } }));
+        StringAssert.Contains(e.Message, "1 channel(s); the model was configured for 3");
+        train.Data[5] = float.NaN;
+        var nan = Assert.ThrowsExactly<ArgumentException>(() => FnoSolver.Train(train, null, Darcy(false)));
+        StringAssert.Contains(nan.Message, "NaN or infinite value in sample 0");
+    }
+}
