@@ -70,6 +70,18 @@ public sealed class PdeDataset
     /// <summary>One sample's values, [time, space..., channel].</summary>
     public ReadOnlySpan<float> Sample(int index) => Data.AsSpan(index * SampleSize, SampleSize);
 
+    /// <summary>Samples [start, start + count) as a new dataset (the paper's subsampling takes the first ⌊ratio·N⌋).</summary>
+    public PdeDataset Subset(int start, int count)
+    {
+        if (start < 0 || count < 1 || start + count > Samples)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"Samples [{start}, {start + count}) are outside the dataset's {Samples}.");
+        }
+
+        float[] data = Data.AsSpan(start * SampleSize, count * SampleSize).ToArray();
+        return new PdeDataset(Equation, data, count, Times, SpatialShape, Channels, SpatialCoordinates, TimeCoordinate, Parameters);
+    }
+
     /// <summary>The first NaN or infinite value, as (sample, flat index within the sample), or null.</summary>
     public (int Sample, int Offset)? FirstNonFinite()
     {
