@@ -101,3 +101,74 @@ public sealed class GeneratorPhysicsTests
         CollectionAssert.AreNotEqual(one, other);
     }
 }
+
+[TestClass]
+public sealed class CompressibleFlowTests
+{
+    private static (double Mass, double Momentum, double Energy) Totals(double[][] w)
+    {
+        double mass = 0, momentum = 0, energy = 0;
+        for (int i = 0; i < w[0].Length; i++)
+        {
+            double rho = w[0][i], v = w[1][i], p = w[2][i];
+            mass += rho;
+            momentum += rho * v;
+            energy += p / (CompressibleFlow1D.Gamma - 1) + 0.5 * rho * v * v;
+        }
+
+        return (mass, momentum, energy);
+    }
+
+    [TestMethod]
+    public void MassMomentumAndEnergyAreConservedToRoundOff()
+    {
+        const int n = 128;
+        var random = new Random(5);
+        double[] x = Enumerable.Range(0, n).Select(i => -1 + 2.0 * (i + 0.5) / n).ToArray();
+        double[] rho = x.Select(v => 2 + Math.Sin(Math.PI * v) + 0.5 * Math.Cos(3 * Math.PI * v)).ToArray();
+        double[] vel = x.Select(v => 0.5 * Math.Sin(2 * Math.PI * v + random.NextDouble())).ToArray();
+        double[] p = x.Select(v => 20 + 5 * Math.Cos(Math.PI * v)).ToArray();
+        double[][][] frames = CompressibleFlow1D.Solve(rho, vel, p, 0.01, 0.01, new[] { 0.0, 0.05, 0.2 });
+        var start = Totals(frames[0]);
+        foreach (double[][] frame in frames.Skip(1))
+        {
+            var now = Totals(frame);
+            Assert.AreEqual(start.Mass, now.Mass, 1e-12 * start.Mass);
+            Assert.AreEqual(start.Momentum, now.Momentum, 1e-12 * start.Energy);
+            Assert.AreEqual(start.Energy, now.Energy, 1e-12 * start.Energy);
+        }
+
+        Assert.IsGreaterThan(1e-3, frames[2][0].Zip(rho).Max(pair => Math.Abs(pair.First - pair.Second)), "the flow must evolve");
+    }
+
+    [TestMethod]
+    public void HllcFluxOfEqualStatesIsThePhysicalFlux()
+    {
+        Span<double> flux = stackalloc double[3];
+        CompressibleFlow1D.Hllc(1.3, 0.7, 2.0, 1.3, 0.7, 2.0, flux);
+        double e = 2.0 / (CompressibleFlow1D.Gamma - 1) + 0.5 * 1.3 * 0.49;
+        Assert.AreEqual(1.3 * 0.7, flux[0], 1e-14);
+        Assert.AreEqual(1.3 * 0.49 + 2.0, flux[1], 1e-14);
+        Assert.AreEqual((e + 2.0) * 0.7, flux[2], 1e-14);
+    }
+
+    [TestMethod]
+    public void UniformFlowStaysUniform()
+    {
+        double[] rho = Enumerable.Repeat(1.5, 32).ToArray(), v = Enumerable.Repeat(0.3, 32).ToArray(), p = Enumerable.Repeat(10.0, 32).ToArray();
+        double[][] end = CompressibleFlow1D.Solve(rho, v, p, 0.01, 0.01, new[] { 0.1 })[0];
+        Assert.IsTrue(end[0].All(r => Math.Abs(r - 1.5) < 1e-12) && end[2].All(q => Math.Abs(q - 10) < 1e-10));
+    }
+
+    [TestMethod]
+    public void GeneratedCfdHasPdeBenchRangesAndChannels()
+    {
+        PdeDataset data = PdeGenerators.CompressibleFlow1D(samples: 3, resolution: 32, frames: 3, endTime: 0.02, solverResolution: 64, seed: 2);
+        CollectionAssert.AreEqual(new[] { "density", "pressure", "Vx" }, data.Channels.ToArray());
+        float[] density = Enumerable.Range(0, data.Data.Length / 3).Select(i => data.Data[i * 3]).ToArray();
+        float[] pressure = Enumerable.Range(0, data.Data.Length / 3).Select(i => data.Data[i * 3 + 1]).ToArray();
+        Assert.IsTrue(density.All(d => d >= 0.9f && d <= 20.5f), $"density in [{density.Min()}, {density.Max()}]");
+        Assert.IsTrue(pressure.All(q => q >= 9f && q <= 201f), $"pressure in [{pressure.Min()}, {pressure.Max()}]");
+        Assert.AreEqual(-1 + 2.0 / 64 * 0.5, data.SpatialCoordinates[0][0], 1e-6, "the first solver cell, kept by PDEBench-style striding [::2]");
+    }
+}

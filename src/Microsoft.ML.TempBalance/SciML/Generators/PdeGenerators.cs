@@ -58,12 +58,71 @@ public static class PdeGenerators
             {
                 for (int i = 0; i < resolution; i++)
                 {
-                    data[((long)s * frames + k) * resolution + i] = (float)solution[k][i * stride + stride / 2];
+                    data[((long)s * frames + k) * resolution + i] = (float)solution[k][i * stride];
                 }
             }
         });
-        float[] x = Enumerable.Range(0, resolution).Select(i => fine[i * stride + stride / 2]).ToArray();
+        float[] x = Enumerable.Range(0, resolution).Select(i => fine[i * stride]).ToArray();
         return new PdeDataset("burgers", data, samples, frames, new[] { resolution }, new[] { "u" }, new[] { x }, t, new Dictionary<string, double> { ["Nu"] = nu });
+    }
+
+    /// <summary>
+    /// 1D compressible Navier–Stokes (PDEBench's "1D CFD"): η = ζ = 0.01 by default, domain [−1, 1] periodic,
+    /// random initial density (renormalised to [1, 20]), pressure ([10, 200]) and velocity (3 modes, window
+    /// probability 0.5), solved by <see cref="CompressibleFlow1D"/> at <paramref name="solverResolution"/> cells
+    /// (default 4 x the output; PDEBench generates at 1024 and trains at 128) and kept by striding. Channels: density,
+    /// pressure, Vx.
+    /// </summary>
+    public static PdeDataset CompressibleFlow1D(int samples, int resolution, double eta = 0.01, double zeta = 0.01, int frames = 21, double endTime = 1.0, int? solverResolution = null, int seed = 0, int threads = 0, IProgress<int>? progress = null)
+    {
+        Check(samples, resolution, frames);
+        int solver = solverResolution ?? 4 * resolution;
+        if (solver % resolution != 0)
+        {
+            throw new ArgumentException($"solverResolution ({solver}) must be a multiple of resolution ({resolution}).", nameof(solverResolution));
+        }
+
+        int stride = solver / resolution;
+        var data = new float[(long)samples * frames * resolution * 3];
+        float[] fine = CellCentres(solver, -1, 1);
+        float[] t = Times(frames, endTime);
+        ForEachSample(samples, threads, progress, s =>
+        {
+            Random random = SampleRandom(seed, s);
+            double[] Field(double low, double high, bool renormalise)
+            {
+                var sines = new RandomSines1D(random, 3, 2.0, 0.5);
+                double[] values = fine.Select(x => sines.Evaluate(x)).ToArray();
+                if (!renormalise)
+                {
+                    return values;
+                }
+
+                double min = values.Min(), max = values.Max();
+                double scale = Math.Exp(Math.Log(low) + (Math.Log(high) - Math.Log(low)) * random.NextDouble());
+                double offset = Math.Exp(Math.Log(low) + (Math.Log(high) - Math.Log(low)) * random.NextDouble());
+                return values.Select(v => max > min ? scale * (v - min) / (max - min) + offset : offset).ToArray();
+            }
+
+            double[] density = Field(1, 10, renormalise: true);
+            double[] pressure = Field(10, 100, renormalise: true);
+            double[] velocity = Field(0, 0, renormalise: false);
+            double[][][] solution = Generators.CompressibleFlow1D.Solve(density, velocity, pressure, eta, zeta, t.Select(v => (double)v).ToArray());
+            int[] order = { 0, 2, 1 }; // density, pressure, Vx
+            for (int k = 0; k < frames; k++)
+            {
+                for (int i = 0; i < resolution; i++)
+                {
+                    for (int c = 0; c < 3; c++)
+                    {
+                        data[(((long)s * frames + k) * resolution + i) * 3 + c] = (float)solution[k][order[c]][i * stride];
+                    }
+                }
+            }
+        });
+        float[] x = Enumerable.Range(0, resolution).Select(i => fine[i * stride]).ToArray();
+        return new PdeDataset("cfd1d", data, samples, frames, new[] { resolution }, new[] { "density", "pressure", "Vx" }, new[] { x }, t,
+            new Dictionary<string, double> { ["eta"] = eta, ["zeta"] = zeta });
     }
 
     /// <summary>
