@@ -12,6 +12,7 @@ internal static class CliApp
             AnalyzeCommand.Create(output, error),
             PredictCommand.Create(output, error),
             TrainTextCommand.Create(output, error),
+            PdeCommand.Create(output, error),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
