@@ -16,7 +16,7 @@ namespace Microsoft.ML.TempBalance.Cli;
 internal static class PdeCommand
 {
     public static CliCommand Create(TextWriter output, TextWriter error) =>
-        new("pde", "Neural PDE solvers: generate PDEBench-style data, train FNO with or without TempBalance.")
+        new("pde", "Neural PDE solvers: generate PDEBench-style data, train FNO or UNet with or without TempBalance.")
         {
             Generate(output, error),
             Train(output, error),
@@ -66,8 +66,10 @@ internal static class PdeCommand
     {
         var data = new Option<string>("--data") { Description = "Training file (PDEBench HDF5).", Required = true };
         var test = new Option<string>("--test") { Description = "Test file (PDEBench HDF5); evaluated each epoch, best epoch kept.", Required = true };
-        var model = new Option<string>("--model") { Description = "fno (UNet is not available yet).", DefaultValueFactory = _ => "fno" };
-        model.AcceptOnlyFromAmong("fno");
+        var model = new Option<string>("--model") { Description = "fno or unet.", DefaultValueFactory = _ => "fno" };
+        model.AcceptOnlyFromAmong("fno", "unet");
+        var rollout = new Option<string>("--rollout") { Description = "Autoregressive training: full (BPTT), pushforward or teacher-forcing.", DefaultValueFactory = _ => "full" };
+        rollout.AcceptOnlyFromAmong("full", "pushforward", "teacher-forcing");
         var tempBalance = new Option<bool>("--temp-balance") { Description = "TB_Sigmoid per layer, every epoch (the SciML defaults)." };
         var scale = new Option<double>("--s") { Description = "TB_Sigmoid scale s (s_low = s_high).", DefaultValueFactory = _ => 1.0 };
         var trainSamples = new Option<int?>("--train-samples") { Description = "Use the first N training samples (the paper's subsampling)." };
@@ -81,9 +83,9 @@ internal static class PdeCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
         var outFolder = new Option<string>("--out") { Description = "Folder for weights, metrics and plots.", Required = true };
-        var command = new CliCommand("train", "Train an FNO on PDEBench-layout data, print the metrics and write plots.")
+        var command = new CliCommand("train", "Train an FNO or UNet on PDEBench-layout data, print the metrics and write plots.")
         {
-            data, test, model, tempBalance, scale, trainSamples, epochs, batch, rate, weightDecay, initialStep, modes, width, seed, threads, outFolder,
+            data, test, model, rollout, tempBalance, scale, trainSamples, epochs, batch, rate, weightDecay, initialStep, modes, width, seed, threads, outFolder,
         };
         command.SetAction(parsed =>
         {
@@ -98,8 +100,10 @@ internal static class PdeCommand
 
                 PdeDataset testData = PdeBenchHdf5.Read(parsed.GetValue(test)!);
                 bool single = train.Equation == "darcy";
-                var options = new FnoTrainingOptions
+                var options = new PdeTrainingOptions
                 {
+                    ModelKind = parsed.GetValue(model) == "unet" ? PdeModelKind.UNet : PdeModelKind.Fno,
+                    Rollout = parsed.GetValue(rollout) switch { "pushforward" => RolloutMode.Pushforward, "teacher-forcing" => RolloutMode.TeacherForcing, _ => RolloutMode.FullRollout },
                     Model = new FnoOptions { Modes = parsed.GetValue(modes), Width = parsed.GetValue(width), InitialStep = single ? 1 : parsed.GetValue(initialStep), Channels = train.Channels.Count },
                     SingleStep = single,
                     Epochs = parsed.GetValue(epochs),
@@ -108,16 +112,17 @@ internal static class PdeCommand
                     WeightDecay = parsed.GetValue(weightDecay),
                     Seed = parsed.GetValue(seed),
                     Threads = parsed.GetValue(threads),
-                    TempBalance = parsed.GetValue(tempBalance) ? FnoTrainingOptions.DefaultTempBalance(parsed.GetValue(scale)) : null,
+                    TempBalance = parsed.GetValue(tempBalance) ? PdeTrainingOptions.DefaultTempBalance(parsed.GetValue(scale)) : null,
                     Reporter = new EpochLines(output),
                 };
                 string folder = parsed.GetValue(outFolder)!;
                 Directory.CreateDirectory(folder);
-                using FnoSolver solver = FnoSolver.Train(train, testData, options);
+                using PdeSolver solver = PdeSolver.Train(train, testData, options);
                 PdeMetrics metrics = solver.Evaluate(testData);
                 PdeMetrics paper = solver.Evaluate(testData, includeContextFrames: true);
-                SpectralReport report = new SpectralAnalyzer(FnoTrainingOptions.DefaultTempBalance().Analyzer).Analyze(solver.Model, "fno");
-                solver.Save(Path.Combine(folder, "fno.safetensors"));
+                string kind = parsed.GetValue(model)!;
+                SpectralReport report = new SpectralAnalyzer(PdeTrainingOptions.DefaultTempBalance().Analyzer).Analyze(solver.Model, kind);
+                solver.Save(Path.Combine(folder, $"{kind}.safetensors"));
                 PdePlots.WritePrediction(testData, solver.Predict(testData), 0, folder, "prediction");
                 report.WriteFiles(folder);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,

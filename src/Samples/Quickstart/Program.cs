@@ -24,7 +24,7 @@ PdeDataset test = PdeGenerators.Darcy(samples: 64, resolution: 32, beta: 100, se
 PdeDataset train = pool.Subset(0, 50);
 Console.WriteLine(Invariant($"Generated Darcy flow (beta 100, 32x32): {pool.Samples} pool + {test.Samples} test samples in {clock.Elapsed.TotalSeconds:F1} s; training on {train.Samples} (10%)."));
 
-FnoTrainingOptions Options(bool balance) => new()
+PdeTrainingOptions Options(bool balance) => new()
 {
     Model = new FnoOptions { Modes = 12, Width = 20, InitialStep = 1, Channels = 1 },
     SingleStep = true,
@@ -35,15 +35,15 @@ FnoTrainingOptions Options(bool balance) => new()
     StepSizeEpochs = 30,
     Seed = 7,
     Threads = 2,
-    TempBalance = balance ? FnoTrainingOptions.DefaultTempBalance(scale: 1.0) : null,
+    TempBalance = balance ? PdeTrainingOptions.DefaultTempBalance(scale: 1.0) : null,
 };
 
-var analyzer = new SpectralAnalyzer(FnoTrainingOptions.DefaultTempBalance().Analyzer);
-var results = new List<(string Name, PdeMetrics Metrics, SpectralReport Report, FnoSolver Solver)>();
+var analyzer = new SpectralAnalyzer(PdeTrainingOptions.DefaultTempBalance().Analyzer);
+var results = new List<(string Name, PdeMetrics Metrics, SpectralReport Report, PdeSolver Solver)>();
 foreach ((string name, bool balance) in new[] { ("FT", false), ("TempBalance", true) })
 {
     var run = Stopwatch.StartNew();
-    FnoSolver solver = FnoSolver.Train(train, test, Options(balance));
+    PdeSolver solver = PdeSolver.Train(train, test, Options(balance));
     PdeMetrics metrics = solver.Evaluate(test);
     SpectralReport report = analyzer.Analyze(solver.Model, name);
     results.Add((name, metrics, report, solver));
@@ -54,7 +54,7 @@ foreach ((string name, bool balance) in new[] { ("FT", false), ("TempBalance", t
 
 Console.WriteLine();
 Console.WriteLine($"{"run",-12} {"test nRMSE",11} {"paper-style*",13} {"alpha std",10} {"alpha mean",11}");
-foreach ((string name, PdeMetrics metrics, SpectralReport report, FnoSolver solver) in results)
+foreach ((string name, PdeMetrics metrics, SpectralReport report, PdeSolver solver) in results)
 {
     double paper = solver.Evaluate(test, includeContextFrames: true).NormalizedRmse;
     Console.WriteLine(Invariant($"{name,-12} {metrics.NormalizedRmse,11:F4} {paper,13:F4} {report.Summary.AlphaStd,10:F3} {report.Summary.AlphaMean,11:F3}"));
@@ -65,10 +65,10 @@ double change = 100 * (results[1].Metrics.NormalizedRmse / results[0].Metrics.No
 Console.WriteLine(Invariant($"TempBalance vs FT: {change:+0.0;-0.0}% nRMSE (one seed; the experiment harness repeats over seeds and ratios)."));
 
 // Save the balanced model, reload it, and check it predicts exactly the same.
-FnoSolver balanced = results[1].Solver;
+PdeSolver balanced = results[1].Solver;
 string weights = Path.Combine(output, "fno-darcy-tempbalance.safetensors");
 balanced.Save(weights);
-using FnoSolver reloaded = FnoSolver.Load(weights, train, Options(true));
+using PdeSolver reloaded = PdeSolver.Load(weights, train, Options(true));
 bool identical = balanced.Predict(test).AsSpan().SequenceEqual(reloaded.Predict(test));
 Console.WriteLine($"Plots and weights in {output}; reloaded model predicts identically: {identical}. Total {clock.Elapsed.TotalSeconds:F0} s.");
 foreach (var r in results)

@@ -6,9 +6,9 @@ using Microsoft.ML.TempBalance.SciML.Training;
 namespace Microsoft.ML.TempBalance.Tests.SciML;
 
 [TestClass]
-public sealed class FnoSolverTests
+public sealed class PdeSolverTests
 {
-    private static FnoTrainingOptions Darcy(bool balance) => new()
+    private static PdeTrainingOptions Darcy(bool balance) => new()
     {
         Model = new FnoOptions { Modes = 6, Width = 12, InitialStep = 1, Channels = 1 },
         SingleStep = true,
@@ -17,7 +17,7 @@ public sealed class FnoSolverTests
         LearningRate = 5e-3,
         Seed = 3,
         Threads = AssemblySetup.TorchThreads,
-        TempBalance = balance ? FnoTrainingOptions.DefaultTempBalance(1.0) with { Analyzer = FnoTrainingOptions.DefaultTempBalance().Analyzer with { MinEigenvalues = 6 } } : null,
+        TempBalance = balance ? PdeTrainingOptions.DefaultTempBalance(1.0) with { Analyzer = PdeTrainingOptions.DefaultTempBalance().Analyzer with { MinEigenvalues = 6 } } : null,
     };
 
     [TestMethod]
@@ -27,7 +27,7 @@ public sealed class FnoSolverTests
     {
         PdeDataset train = PdeGenerators.Darcy(samples: 40, resolution: 16, seed: 1);
         PdeDataset test = PdeGenerators.Darcy(samples: 20, resolution: 16, seed: 2);
-        using FnoSolver solver = FnoSolver.Train(train, test, Darcy(balance));
+        using PdeSolver solver = PdeSolver.Train(train, test, Darcy(balance));
         double first = solver.Result!.Epochs[0].Validation!.Metric;
         PdeMetrics metrics = solver.Evaluate(test);
         Assert.IsLessThan(first, metrics.NormalizedRmse, $"nRMSE {first:G4} after epoch 1, {metrics.NormalizedRmse:G4} at the end");
@@ -43,7 +43,7 @@ public sealed class FnoSolverTests
         using var folder = new TempFolder();
         string path = Path.Combine(folder.Path, "fno.safetensors");
         solver.Save(path);
-        using FnoSolver loaded = FnoSolver.Load(path, train, Darcy(balance));
+        using PdeSolver loaded = PdeSolver.Load(path, train, Darcy(balance));
         CollectionAssert.AreEqual(solver.Predict(test), loaded.Predict(test));
     }
 
@@ -52,12 +52,12 @@ public sealed class FnoSolverTests
     {
         PdeDataset train = PdeGenerators.Burgers(samples: 24, resolution: 32, nu: 0.01, frames: 12, endTime: 0.22, seed: 3);
         PdeDataset test = PdeGenerators.Burgers(samples: 8, resolution: 32, nu: 0.01, frames: 12, endTime: 0.22, seed: 4);
-        var options = new FnoTrainingOptions
+        var options = new PdeTrainingOptions
         {
             Model = new FnoOptions { Modes = 8, Width = 12, InitialStep = 4, Channels = 1 },
             Epochs = 8, BatchSize = 8, LearningRate = 3e-3, Seed = 2, Threads = AssemblySetup.TorchThreads,
         };
-        using FnoSolver solver = FnoSolver.Train(train, test, options);
+        using PdeSolver solver = PdeSolver.Train(train, test, options);
         Assert.IsLessThan(solver.Result!.Epochs[0].TrainLoss, solver.Result.Epochs[^1].TrainLoss);
         float[] predicted = solver.Predict(test);
         CollectionAssert.AreEqual(test.Data.Take(4 * 32).ToArray(), predicted.Take(4 * 32).ToArray(), "context frames are the data's");
@@ -65,13 +65,44 @@ public sealed class FnoSolverTests
     }
 
     [TestMethod]
+    [DataRow(RolloutMode.FullRollout)]
+    [DataRow(RolloutMode.Pushforward)]
+    [DataRow(RolloutMode.TeacherForcing)]
+    public void UNetTrainsInEveryRolloutModeWithTempBalance(RolloutMode mode)
+    {
+        PdeDataset train = PdeGenerators.Burgers(samples: 16, resolution: 32, nu: 0.01, frames: 8, endTime: 0.14, seed: 3);
+        var options = new PdeTrainingOptions
+        {
+            ModelKind = PdeModelKind.UNet,
+            UNetFeatures = 4,
+            Model = new FnoOptions { InitialStep = 3, Channels = 1 },
+            Rollout = mode,
+            UnrollSteps = 2,
+            Epochs = 6, BatchSize = 8, LearningRate = 3e-3, Seed = 2, Threads = AssemblySetup.TorchThreads,
+            TempBalance = PdeTrainingOptions.DefaultTempBalance(0.5) with { Analyzer = PdeTrainingOptions.DefaultTempBalance().Analyzer with { MinEigenvalues = 4 } },
+        };
+        using PdeSolver solver = PdeSolver.Train(train, null, options);
+        Assert.IsLessThan(solver.Result!.Epochs[0].TrainLoss, solver.Result.Epochs[^1].TrainLoss, $"{mode}");
+        Assert.IsTrue(solver.Result.Grouping.Units.Any(u => u.Name == "upconv1"));
+        Assert.AreEqual("encoder1.enc1conv2", solver.Result.Grouping.UnitOf("encoder1.enc1norm2.bias"), "the second norm follows the second conv");
+    }
+
+    [TestMethod]
+    public void UNetRejectsGridsNotDivisibleBy16()
+    {
+        PdeDataset train = PdeGenerators.Darcy(samples: 4, resolution: 20, seed: 1);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => PdeSolver.Train(train, null, Darcy(false) with { ModelKind = PdeModelKind.UNet }));
+        StringAssert.Contains(e.Message, "divisible by 16");
+    }
+
+    [TestMethod]
     public void BadDataIsNamed()
     {
         PdeDataset train = PdeGenerators.Darcy(samples: 4, resolution: 8, seed: 1);
-        var e = Assert.ThrowsExactly<ArgumentException>(() => FnoSolver.Train(train, null, Darcy(false) with { Model = new FnoOptions { InitialStep = 1, Channels = 3 } }));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => PdeSolver.Train(train, null, Darcy(false) with { Model = new FnoOptions { InitialStep = 1, Channels = 3 } }));
         StringAssert.Contains(e.Message, "1 channel(s); the model was configured for 3");
         train.Data[5] = float.NaN;
-        var nan = Assert.ThrowsExactly<ArgumentException>(() => FnoSolver.Train(train, null, Darcy(false)));
+        var nan = Assert.ThrowsExactly<ArgumentException>(() => PdeSolver.Train(train, null, Darcy(false)));
         StringAssert.Contains(nan.Message, "NaN or infinite value in sample 0");
     }
 }

@@ -9,16 +9,16 @@ namespace Microsoft.ML.TempBalance.SciML.Training;
 /// included, not detached) predict the next, and the per-step MSEs are summed. Validation is the rollout nRMSE
 /// over the predicted frames.
 /// </summary>
-internal sealed class FnoTrainingTask : ITrainingTask, IDisposable
+internal sealed class PdeTrainingTask : ITrainingTask, IDisposable
 {
     private readonly torch.Tensor _train;
     private readonly PdeDataset? _validation;
-    private readonly FnoRollout _rollout;
+    private readonly PdeRollout _rollout;
 
-    public FnoTrainingTask(PdeDataset train, PdeDataset? validation, FnoRollout rollout)
+    public PdeTrainingTask(PdeDataset train, PdeDataset? validation, PdeRollout rollout)
     {
         _rollout = rollout;
-        _train = FnoRollout.ToTensor(train);
+        _train = PdeRollout.ToTensor(train);
         _validation = validation;
         ExampleCount = train.Samples;
     }

@@ -7,27 +7,27 @@ using TorchSharp;
 
 namespace Microsoft.ML.TempBalance.SciML.Training;
 
-/// <summary>A trained FNO (1D or 2D by the data) with its rollout settings: predict, evaluate, save and load.</summary>
-public sealed class FnoSolver : IDisposable
+/// <summary>A trained FNO or UNet (1D or 2D by the data) with its rollout settings: predict, evaluate, save and load.</summary>
+public sealed class PdeSolver : IDisposable
 {
-    private readonly FnoRollout _rollout;
+    private readonly PdeRollout _rollout;
 
-    private FnoSolver(torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model, FnoRollout rollout, TrainingResult? result)
+    private PdeSolver(torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model, PdeRollout rollout, TrainingResult? result)
     {
         Model = model;
         _rollout = rollout;
         Result = result;
     }
 
-    /// <summary>The network (<see cref="Fno1d"/> or <see cref="Fno2d"/>).</summary>
+    /// <summary>The network (<see cref="Fno1d"/>, <see cref="Fno2d"/> or <see cref="UNet"/>).</summary>
     public torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> Model { get; }
 
     /// <summary>What training did (null for a loaded model).</summary>
     public TrainingResult? Result { get; }
 
-    /// <summary>Trains an FNO on <paramref name="train"/>, validating on <paramref name="validation"/> each epoch.</summary>
+    /// <summary>Trains the configured model on <paramref name="train"/>, validating on <paramref name="validation"/> each epoch.</summary>
     /// <exception cref="ArgumentException">The data's frames, channels or values do not fit the options (named).</exception>
-    public static FnoSolver Train(PdeDataset train, PdeDataset? validation, FnoTrainingOptions options)
+    public static PdeSolver Train(PdeDataset train, PdeDataset? validation, PdeTrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
@@ -38,9 +38,9 @@ public sealed class FnoSolver : IDisposable
         }
 
         torch.manual_seed(options.Seed);
-        torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model = Create(train, options.Model);
-        var rollout = new FnoRollout(train, options.Model.InitialStep, options.SingleStep, options.BatchSize);
-        using var task = new FnoTrainingTask(train, validation, rollout);
+        torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model = Create(train, options);
+        var rollout = Rollout(train, options);
+        using var task = new PdeTrainingTask(train, validation, rollout);
         var engine = new TrainingEngine(new TrainingOptions
         {
             Epochs = options.Epochs,
@@ -57,7 +57,7 @@ public sealed class FnoSolver : IDisposable
         try
         {
             TrainingResult result = engine.Train(model, task, options.Reporter);
-            return new FnoSolver(model, rollout, result);
+            return new PdeSolver(model, rollout, result);
         }
         catch
         {
@@ -81,11 +81,11 @@ public sealed class FnoSolver : IDisposable
     public void Save(string path) => ModuleCheckpoint.Save(Model, path);
 
     /// <summary>A model of the same architecture with weights from <paramref name="path"/>.</summary>
-    public static FnoSolver Load(string path, PdeDataset shape, FnoTrainingOptions options)
+    public static PdeSolver Load(string path, PdeDataset shape, PdeTrainingOptions options)
     {
-        torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model = Create(shape, options.Model);
+        torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model = Create(shape, options);
         ModuleCheckpoint.Load(model, path);
-        return new FnoSolver(model, new FnoRollout(shape, options.Model.InitialStep, options.SingleStep, options.BatchSize), null);
+        return new PdeSolver(model, Rollout(shape, options), null);
     }
 
     /// <inheritdoc />
@@ -95,14 +95,32 @@ public sealed class FnoSolver : IDisposable
         _rollout.Grid.Dispose();
     }
 
-    private static torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> Create(PdeDataset data, FnoOptions options) => data.SpatialShape.Count switch
-    {
-        1 => new Fno1d(options),
-        2 => new Fno2d(options),
-        _ => throw new ArgumentException($"FNO supports 1D and 2D data; '{data.Equation}' has {data.SpatialShape.Count} spatial axes.", nameof(data)),
-    };
+    private static PdeRollout Rollout(PdeDataset shape, PdeTrainingOptions options) =>
+        new(shape, options.Model.InitialStep, options.SingleStep, options.BatchSize, options.Rollout, options.UnrollSteps);
 
-    private static void Check(PdeDataset data, FnoTrainingOptions options, string name)
+    private static torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> Create(PdeDataset data, PdeTrainingOptions options)
+    {
+        int dims = data.SpatialShape.Count;
+        if (dims is not (1 or 2))
+        {
+            throw new ArgumentException($"FNO and UNet support 1D and 2D data; '{data.Equation}' has {dims} spatial axes.", nameof(data));
+        }
+
+        if (options.ModelKind == PdeModelKind.UNet)
+        {
+            int? odd = data.SpatialShape.Cast<int?>().FirstOrDefault(s => s % 16 != 0);
+            if (odd is not null)
+            {
+                throw new ArgumentException($"UNet needs spatial sizes divisible by 16; '{data.Equation}' is [{string.Join(", ", data.SpatialShape)}].", nameof(data));
+            }
+
+            return new UNet(dims, options.Model.InitialStep * options.Model.Channels, options.Model.Channels, options.UNetFeatures);
+        }
+
+        return dims == 1 ? new Fno1d(options.Model) : new Fno2d(options.Model);
+    }
+
+    private static void Check(PdeDataset data, PdeTrainingOptions options, string name)
     {
         if (data.Channels.Count != options.Model.Channels)
         {

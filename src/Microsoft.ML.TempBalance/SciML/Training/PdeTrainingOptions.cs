@@ -5,13 +5,25 @@ using Microsoft.ML.TempBalance.Training;
 namespace Microsoft.ML.TempBalance.SciML.Training;
 
 /// <summary>
-/// Training settings for FNO, PDEBench's protocol by default: Adam with coupled L2 weight decay 1e-4, learning
+/// Training settings for FNO and UNet, PDEBench's protocol by default: Adam with coupled L2 weight decay 1e-4, learning
 /// rate 1e-3 halved every 100 epochs, batch 50, no gradient clipping, best validation epoch kept.
 /// </summary>
-public sealed record FnoTrainingOptions
+public sealed record PdeTrainingOptions
 {
-    /// <summary>Architecture; InitialStep and Channels must match the data.</summary>
+    /// <summary>FNO or UNet.</summary>
+    public PdeModelKind ModelKind { get; init; } = PdeModelKind.Fno;
+
+    /// <summary>Architecture (FNO modes and width; InitialStep and Channels for both models; must match the data).</summary>
     public Models.FnoOptions Model { get; init; } = new();
+
+    /// <summary>UNet features of the first level (PDEBench: 32).</summary>
+    public int UNetFeatures { get; init; } = 32;
+
+    /// <summary>How autoregressive training feeds frames back.</summary>
+    public RolloutMode Rollout { get; init; } = RolloutMode.FullRollout;
+
+    /// <summary>Pushforward: the number of final steps that carry gradients (PDEBench: 20).</summary>
+    public int UnrollSteps { get; init; } = 20;
 
     /// <summary>Single step from frame 0 to the last frame (Darcy) instead of an autoregressive rollout.</summary>
     public bool SingleStep { get; init; }

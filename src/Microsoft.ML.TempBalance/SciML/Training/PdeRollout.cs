@@ -3,10 +3,12 @@ using TorchSharp;
 namespace Microsoft.ML.TempBalance.SciML.Training;
 
 /// <summary>How an FNO maps frames to frames: the window of input frames, the grid channels, single step or rollout.</summary>
-internal sealed class FnoRollout
+internal sealed class PdeRollout
 {
-    public FnoRollout(PdeDataset shape, int initialStep, bool singleStep, int batchSize)
+    public PdeRollout(PdeDataset shape, int initialStep, bool singleStep, int batchSize, RolloutMode mode = RolloutMode.FullRollout, int unrollSteps = 20)
     {
+        Mode = mode;
+        UnrollSteps = unrollSteps;
         if (shape.Times <= initialStep && !singleStep)
         {
             throw new ArgumentException($"The data has {shape.Times} frame(s); autoregressive training with initialStep {initialStep} needs more.", nameof(initialStep));
@@ -21,6 +23,10 @@ internal sealed class FnoRollout
     }
 
     public int InitialStep { get; }
+
+    public RolloutMode Mode { get; }
+
+    public int UnrollSteps { get; }
 
     public bool SingleStep { get; }
 
@@ -59,10 +65,32 @@ internal sealed class FnoRollout
 
         torch.Tensor window = trajectories.narrow(-2, 0, InitialStep);
         torch.Tensor loss = torch.zeros(1);
+        long firstWithGradient = Mode == RolloutMode.Pushforward ? Math.Max(InitialStep, frames - UnrollSteps) : InitialStep;
         for (long t = InitialStep; t < frames; t++)
         {
-            torch.Tensor predicted = model.forward(Flatten(window), grid);
-            loss = loss + torch.nn.functional.mse_loss(predicted, trajectories.narrow(-2, t, 1));
+            torch.Tensor target = trajectories.narrow(-2, t, 1);
+            if (Mode == RolloutMode.TeacherForcing)
+            {
+                torch.Tensor truth = trajectories.narrow(-2, t - InitialStep, InitialStep);
+                torch.Tensor noisy = truth + torch.randn_like(truth) * 0.001;
+                loss = loss + torch.nn.functional.mse_loss(model.forward(Flatten(noisy), grid), target);
+                continue;
+            }
+
+            torch.Tensor predicted;
+            if (t < firstWithGradient)
+            {
+                using (torch.no_grad())
+                {
+                    predicted = model.forward(Flatten(window), grid);
+                }
+            }
+            else
+            {
+                predicted = model.forward(Flatten(window), grid);
+                loss = loss + torch.nn.functional.mse_loss(predicted, target);
+            }
+
             window = torch.cat(new[] { window.narrow(-2, 1, InitialStep - 1), predicted }, -2);
         }
 
