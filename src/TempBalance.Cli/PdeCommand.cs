@@ -77,6 +77,7 @@ internal static class PdeCommand
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 50 };
         var rate = new Option<double>("--learning-rate") { DefaultValueFactory = _ => 1e-3 };
         var weightDecay = new Option<double>("--weight-decay") { DefaultValueFactory = _ => 1e-4 };
+        var stepSize = new Option<int>("--step-size") { Description = "Epochs between learning-rate halvings (StepLR).", DefaultValueFactory = _ => 100 };
         var initialStep = new Option<int>("--initial-step") { Description = "Context frames (ignored for darcy: single step).", DefaultValueFactory = _ => 10 };
         var modes = new Option<int>("--modes") { DefaultValueFactory = _ => 12 };
         var width = new Option<int>("--width") { DefaultValueFactory = _ => 20 };
@@ -85,7 +86,7 @@ internal static class PdeCommand
         var outFolder = new Option<string>("--out") { Description = "Folder for weights, metrics and plots.", Required = true };
         var command = new CliCommand("train", "Train an FNO or UNet on PDEBench-layout data, print the metrics and write plots.")
         {
-            data, test, model, rollout, tempBalance, scale, trainSamples, epochs, batch, rate, weightDecay, initialStep, modes, width, seed, threads, outFolder,
+            data, test, model, rollout, tempBalance, scale, trainSamples, epochs, batch, rate, weightDecay, stepSize, initialStep, modes, width, seed, threads, outFolder,
         };
         command.SetAction(parsed =>
         {
@@ -110,6 +111,7 @@ internal static class PdeCommand
                     BatchSize = parsed.GetValue(batch),
                     LearningRate = parsed.GetValue(rate),
                     WeightDecay = parsed.GetValue(weightDecay),
+                    StepSizeEpochs = parsed.GetValue(stepSize),
                     Seed = parsed.GetValue(seed),
                     Threads = parsed.GetValue(threads),
                     TempBalance = parsed.GetValue(tempBalance) ? PdeTrainingOptions.DefaultTempBalance(parsed.GetValue(scale)) : null,

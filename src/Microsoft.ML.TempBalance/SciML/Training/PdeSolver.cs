@@ -77,6 +77,13 @@ public sealed class PdeSolver : IDisposable
     public PdeMetrics Evaluate(PdeDataset data, bool includeContextFrames = false) =>
         _rollout.Evaluate(Predict(data), data, includeContextFrames);
 
+    /// <summary>cRMSE, bRMSE and fRMSE bands of the rollout on <paramref name="data"/> (predicted frames only).</summary>
+    public PdeErrorSpectrum ErrorSpectrum(PdeDataset data)
+    {
+        float[] predicted = Predict(data);
+        return PdeErrorSpectrum.Compute(predicted, data.Data, data.Samples, data.Times, data.SpatialShape, data.Channels.Count, _rollout.SingleStep ? data.Times - 1 : _rollout.InitialStep);
+    }
+
     /// <summary>Writes the weights as safetensors (atomically; refuses NaN).</summary>
     public void Save(string path) => ModuleCheckpoint.Save(Model, path);
 
