@@ -1,6 +1,7 @@
 // Benchmarks. Usage: dotnet run -c Release --project src/Benchmarks -- spectral [repetitions]
 //                    dotnet run -c Release --project src/Benchmarks -- balance-overhead [epochs]
 //                    dotnet run -c Release --project src/Benchmarks -- text-throughput [steps]
+//                    dotnet run -c Release --project src/Benchmarks -- pde [epochs]
 // Results and machines are recorded in docs/benchmarks.md.
 using System.Globalization;
 using TempBalance.Benchmarks;
@@ -18,8 +19,11 @@ switch (mode)
     case "text-throughput":
         TextThroughputBenchmark.Run(Count(3));
         break;
+    case "pde":
+        FnoThroughputBenchmark.Run(Count(3));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{mode}'; expected spectral, balance-overhead or text-throughput.");
+        Console.Error.WriteLine($"Unknown benchmark '{mode}'; expected spectral, balance-overhead, text-throughput or pde.");
         return 2;
 }
 
