@@ -19,6 +19,7 @@ public static class TorchRuntime
         }
 
         torch.set_num_threads(threads);
+        MklDynamicThreads.Disable();
     }
 
     /// <summary>

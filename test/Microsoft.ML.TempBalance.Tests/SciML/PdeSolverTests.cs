@@ -74,7 +74,7 @@ public sealed class PdeSolverTests
         var options = new PdeTrainingOptions
         {
             ModelKind = PdeModelKind.UNet,
-            UNetFeatures = 4,
+            UNetFeatures = 16,
             Model = new FnoOptions { InitialStep = 3, Channels = 1 },
             Rollout = mode,
             UnrollSteps = 2,

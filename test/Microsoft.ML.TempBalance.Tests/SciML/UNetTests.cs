@@ -37,25 +37,26 @@ public sealed class UNetTests
     [TestMethod]
     public void ShapesAndTheDivisibilityRule()
     {
-        using var unet2d = new UNet(2, 1, 1, features: 8);
+        using var unet2d = new UNet(2, 1, 1, features: 16);
         using torch.Tensor y = unet2d.forward(torch.randn(2, 16, 32, 1), torch.zeros(1));
         CollectionAssert.AreEqual(new long[] { 2, 16, 32, 1, 1 }, y.shape);
-        using var unet1d = new UNet(1, 30, 3, features: 8);
+        using var unet1d = new UNet(1, 30, 3, features: 16);
         using torch.Tensor y1 = unet1d.forward(torch.randn(2, 32, 30), torch.zeros(1));
         CollectionAssert.AreEqual(new long[] { 2, 32, 1, 3 }, y1.shape);
         var e = Assert.ThrowsExactly<ArgumentException>(() => unet2d.forward(torch.randn(1, 20, 16, 1), torch.zeros(1)));
         StringAssert.Contains(e.Message, "divisible by 16");
+        Assert.AreEqual("features", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new UNet(2, 1, 1, features: 8)).ParamName);
     }
 
     [TestMethod]
     public void TempBalanceTreatsConvolutionsByTheConvRuleAndNormsFollowThem()
     {
-        using var unet = new UNet(2, 1, 1, features: 8);
+        using var unet = new UNet(2, 1, 1, features: 16);
         ParameterGrouping grouping = ParameterGrouping.Create(unet, new TempBalanceOptions { Unit = BalanceUnit.Layer, Analyzer = new SpectralAnalyzerOptions { MinEigenvalues = 4 } });
         Assert.AreEqual("encoder1.enc1conv1", grouping.UnitOf("encoder1.enc1norm1.weight"), "BatchNorm follows its convolution (spec decision 11)");
         Assert.AreEqual("upconv4", grouping.UnitOf("upconv4.weight"), "transposed convolutions are analysed as convs");
         SpectralReport report = new SpectralAnalyzer(new SpectralAnalyzerOptions { MinEigenvalues = 4 }).Analyze(unet);
         Assert.AreEqual(LayerKind.Conv2d, report["encoder2.enc2conv1"].Kind);
-        Assert.AreEqual(9 * 8, report["encoder2.enc2conv1"].EigenvalueCount, "9 kernel positions x min(16, 8)");
+        Assert.AreEqual(9 * 16, report["encoder2.enc2conv1"].EigenvalueCount, "9 kernel positions x min(32, 16)");
     }
 }

@@ -36,7 +36,11 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
     /// <param name="dimensions">1 or 2.</param>
     /// <param name="inputChannels">initialStep x channels.</param>
     /// <param name="outputChannels">Physical channels.</param>
-    /// <param name="features">Features of the first level (PDEBench: 32).</param>
+    /// <param name="features">Features of the first level (PDEBench: 32; at least 16, see the exception).</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// Fewer than 16 features: libtorch 2.10's CPU (oneDNN) convolution backward with 2 threads returned NaN gradients
+    /// for such narrow UNets on this project's machines (measured: 4 and 8 features fail, 16 and 32 do not).
+    /// </exception>
     public UNet(int dimensions, int inputChannels, int outputChannels, int features = 32)
         : base(nameof(UNet))
     {
@@ -46,6 +50,11 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(inputChannels, 1);
+        if (features < 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(features), features, "UNet needs at least 16 features: narrower UNets got NaN gradients from libtorch's multi-threaded CPU convolution backward.");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(outputChannels, 1);
         Dimensions = dimensions;
         OutputChannels = outputChannels;

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.TempBalance.MLNet;
+using Microsoft.ML.TempBalance.SciML.Training;
+
+namespace Microsoft.ML.TempBalance.SciML.MLNet;
+
+/// <summary>
+/// A fitted neural PDE solver: adds <c>Score</c>, the predicted next frame (vector of Single, points x channels),
+/// for the input frames in <c>Features</c>, scoring rows in batches. Save and load with
+/// <see cref="TorchModelOperations.SaveTorchModel"/> / <see cref="TorchModelOperations.LoadTorchModel"/>.
+/// </summary>
+public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransformer, IDisposable
+{
+    internal const string KindName = "PdeRegression";
+    private const string OptionsFile = "tempbalance-pde.json";
+    private const string WeightsFile = "model.safetensors";
+    private readonly PdeSolver _solver;
+    private readonly PdeRegressionTrainer.Options _options;
+    private readonly Scorer _scorer;
+
+    internal PdeRegressionTransformer(PdeSolver solver, PdeRegressionTrainer.Options options, PdeDataset shape)
+    {
+        _solver = solver;
+        _options = options;
+        _scorer = new Scorer(solver, options, shape);
+    }
+
+    /// <summary>The trained solver (model, predict, evaluate).</summary>
+    public PdeSolver Solver => _solver;
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => true;
+
+    string IPersistentTransformer.Kind => KindName;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.OutputSchema(inputSchema);
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input) => new ScoredDataView(input ?? throw new ArgumentNullException(nameof(input)), _scorer);
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new ScoringRowMapper(inputSchema, _scorer);
+
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        List<IPersistentTransformer> saved = TorchPlaceholder.SaveList
+            ?? throw new InvalidOperationException("This model holds TorchSharp weights that mlContext.Model.Save cannot store: save it with mlContext.Model.SaveTorchModel(model, schema, path).");
+        saved.Add(this);
+        ((ICanSaveModel)TorchPlaceholder.Transformer).Save(ctx);
+    }
+
+    void IPersistentTransformer.WriteState(string folder)
+    {
+        _solver.Save(Path.Combine(folder, WeightsFile));
+        var o = _options;
+        var state = new State(o.Model, o.GridShape, o.Channels, o.InitialStep, o.FeatureColumnName, o.LabelColumnName, o.ScoreColumnName, o.Modes, o.Width, o.UNetFeatures, o.BatchSize);
+        File.WriteAllBytes(Path.Combine(folder, OptionsFile), JsonSerializer.SerializeToUtf8Bytes(state));
+    }
+
+    internal static PdeRegressionTransformer LoadState(IHostEnvironment environment, string folder)
+    {
+        string path = Path.Combine(folder, OptionsFile);
+        State s = JsonSerializer.Deserialize<State>(File.ReadAllBytes(path)) ?? throw new InvalidDataException($"'{path}' is empty.");
+        var options = new PdeRegressionTrainer.Options
+        {
+            Model = s.Model, GridShape = s.GridShape, Channels = s.Channels, InitialStep = s.InitialStep, FeatureColumnName = s.FeatureColumnName,
+            LabelColumnName = s.LabelColumnName, ScoreColumnName = s.ScoreColumnName, Modes = s.Modes, Width = s.Width, UNetFeatures = s.UNetFeatures, BatchSize = s.BatchSize,
+        };
+        PdeDataset shape = Shape(options);
+        PdeSolver solver = PdeSolver.Load(Path.Combine(folder, WeightsFile), shape, options.ToTraining(0));
+        return new PdeRegressionTransformer(solver, options, shape);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _solver.Dispose();
+
+    private static PdeDataset Shape(PdeRegressionTrainer.Options o)
+    {
+        int frame = o.Points * o.Channels;
+        float[][] coordinates = o.GridShape.Select(n => Enumerable.Range(0, n).Select(i => (float)((i + 0.5) / n)).ToArray()).ToArray();
+        return new PdeDataset("rows", new float[frame * (o.InitialStep + 1)], 1, o.InitialStep + 1, o.GridShape, Enumerable.Range(0, o.Channels).Select(c => $"c{c}").ToArray(),
+            coordinates, Enumerable.Range(0, o.InitialStep + 1).Select(i => (float)i).ToArray(), new Dictionary<string, double>());
+    }
+
+    private sealed record State(Training.PdeModelKind Model, int[] GridShape, int Channels, int InitialStep, string FeatureColumnName, string LabelColumnName, string ScoreColumnName, int Modes, int Width, int UNetFeatures, int BatchSize);
+
+    private sealed class Scorer : BatchScorer
+    {
+        private readonly PdeSolver _solver;
+        private readonly PdeRegressionTrainer.Options _options;
+        private readonly PdeDataset _shape;
+        private readonly object _sync = new();
+
+        public Scorer(PdeSolver solver, PdeRegressionTrainer.Options options, PdeDataset shape)
+        {
+            _solver = solver;
+            _options = options;
+            _shape = shape;
+            int frame = options.Points * options.Channels;
+            OutputColumns = new[] { new DataViewSchema.DetachedColumn(options.ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, frame)) };
+            InputColumns = new[] { options.FeatureColumnName };
+        }
+
+        public override int BatchSize => _options.BatchSize;
+
+        public override IReadOnlyList<string> InputColumns { get; }
+
+        public override IReadOnlyList<DataViewSchema.DetachedColumn> OutputColumns { get; }
+
+        public override Func<object> InputReader(DataViewRow row)
+        {
+            DataViewSchema.Column column = row.Schema[_options.FeatureColumnName];
+            ValueGetter<VBuffer<float>> getter = row.GetGetter<VBuffer<float>>(column);
+            int size = _options.Points * _options.Channels * _options.InitialStep;
+            return () =>
+            {
+                VBuffer<float> value = default;
+                getter(ref value);
+                if (value.Length != size)
+                {
+                    throw new InvalidDataException($"Column '{_options.FeatureColumnName}' holds {value.Length} values; the model expects {size} ({_options.InitialStep} frame(s) of [{string.Join(" x ", _options.GridShape)}] x {_options.Channels}).");
+                }
+
+                return value.DenseValues().ToArray();
+            };
+        }
+
+        public override object[] Score(IReadOnlyList<object> inputs)
+        {
+            if (inputs.Count == 0)
+            {
+                return Array.Empty<object>();
+            }
+
+            int frame = _options.Points * _options.Channels;
+            int sample = frame * (_options.InitialStep + 1);
+            var data = new float[inputs.Count * sample];
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                ((float[])inputs[i]).CopyTo(data, i * sample);
+            }
+
+            var batch = new PdeDataset("rows", data, inputs.Count, _shape.Times, _shape.SpatialShape, _shape.Channels, _shape.SpatialCoordinates, _shape.TimeCoordinate, _shape.Parameters);
+            float[] predicted;
+            lock (_sync)
+            {
+                predicted = _solver.Predict(batch);
+            }
+
+            return Enumerable.Range(0, inputs.Count).Select(i => (object)predicted.AsSpan(i * sample + sample - frame, frame).ToArray()).ToArray();
+        }
+
+        public override Delegate Getter(int output, Func<object> current) =>
+            (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+            {
+                float[] frame = (float[])current();
+                var editor = VBufferEditor.Create(ref value, frame.Length);
+                frame.CopyTo(editor.Values);
+                value = editor.Commit();
+            });
+    }
+}

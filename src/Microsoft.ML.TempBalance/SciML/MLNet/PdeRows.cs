@@ -1,0 +1,76 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.TempBalance.SciML.MLNet;
+
+/// <summary>Turns rows of feature (input frames) and label (next frame) vectors into a <see cref="PdeDataset"/> of InitialStep + 1 frames.</summary>
+internal static class PdeRows
+{
+    public static PdeDataset Read(IDataView data, PdeRegressionTrainer.Options options, string what, bool withLabel)
+    {
+        int frameSize = options.Points * options.Channels;
+        int inputSize = frameSize * options.InitialStep;
+        DataViewSchema.Column features = VectorColumn(data, options.FeatureColumnName, inputSize, what);
+        DataViewSchema.Column? label = withLabel ? VectorColumn(data, options.LabelColumnName, frameSize, what) : null;
+        var rows = new List<float>();
+        int count = 0;
+        using DataViewRowCursor cursor = data.GetRowCursor(label is null ? new[] { features } : new[] { features, label.Value });
+        ValueGetter<VBuffer<float>> getFeatures = cursor.GetGetter<VBuffer<float>>(features);
+        ValueGetter<VBuffer<float>>? getLabel = label is null ? null : cursor.GetGetter<VBuffer<float>>(label.Value);
+        VBuffer<float> x = default, y = default;
+        while (cursor.MoveNext())
+        {
+            getFeatures(ref x);
+            Append(rows, x, inputSize, options.FeatureColumnName, cursor.Position, what);
+            if (getLabel is not null)
+            {
+                getLabel(ref y);
+                Append(rows, y, frameSize, options.LabelColumnName, cursor.Position, what);
+            }
+            else
+            {
+                rows.AddRange(new float[frameSize]);
+            }
+
+            count++;
+        }
+
+        if (count == 0)
+        {
+            throw new ArgumentException($"The {what} data is empty.", nameof(data));
+        }
+
+        float[][] coordinates = options.GridShape.Select(n => Enumerable.Range(0, n).Select(i => (float)((i + 0.5) / n)).ToArray()).ToArray();
+        return new PdeDataset("rows", rows.ToArray(), count, options.InitialStep + 1, options.GridShape, Enumerable.Range(0, options.Channels).Select(c => $"c{c}").ToArray(),
+            coordinates, Enumerable.Range(0, options.InitialStep + 1).Select(i => (float)i).ToArray(), new Dictionary<string, double>());
+    }
+
+    private static DataViewSchema.Column VectorColumn(IDataView data, string name, int size, string what)
+    {
+        DataViewSchema.Column column = data.Schema.GetColumnOrNull(name)
+            ?? throw new ArgumentOutOfRangeException(nameof(data), $"The {what} data has no column '{name}'; expected a vector of {size} Single values.");
+        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType number } vector || number != NumberDataViewType.Single || (vector.Size != 0 && vector.Size != size))
+        {
+            throw new ArgumentOutOfRangeException(nameof(data), $"Schema mismatch for column '{name}': expected a vector of {size} Single values, got {column.Type}.");
+        }
+
+        return column;
+    }
+
+    private static void Append(List<float> rows, VBuffer<float> vector, int size, string column, long row, string what)
+    {
+        if (vector.Length != size)
+        {
+            throw new InvalidDataException($"Row {row} of the {what} data has {vector.Length} values in '{column}'; expected {size}.");
+        }
+
+        foreach (float value in vector.DenseValues())
+        {
+            if (!float.IsFinite(value))
+            {
+                throw new InvalidDataException($"Row {row} of the {what} data has {value} in '{column}'; PDE data must be finite.");
+            }
+
+            rows.Add(value);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.TempBalance.Balancing;
+using Microsoft.ML.TempBalance.MLNet;
+using Microsoft.ML.TempBalance.SciML.Training;
+
+namespace Microsoft.ML.TempBalance.SciML.MLNet;
+
+/// <summary>Catalog entry points of the PDE trainers, <c>WithTempBalance</c> and the PDE evaluator.</summary>
+public static class PdeTrainerExtensions
+{
+    /// <summary>
+    /// Trains PDEBench's FNO (1D or 2D by <paramref name="gridShape"/>) to map <paramref name="initialStep"/> input frames
+    /// (the features vector) to the next frame (the label vector).
+    /// </summary>
+    public static PdeRegressionTrainer FourierNeuralOperator(this RegressionCatalog.RegressionTrainers catalog, int[] gridShape,
+        string featureColumnName = PdeRegressionTrainer.Defaults.FeatureColumnName, string labelColumnName = PdeRegressionTrainer.Defaults.LabelColumnName,
+        int initialStep = 1, int channels = 1, int epochs = PdeRegressionTrainer.Defaults.Epochs, int batchSize = PdeRegressionTrainer.Defaults.BatchSize,
+        double learningRate = PdeRegressionTrainer.Defaults.LearningRate, IDataView? validationSet = null) =>
+        FourierNeuralOperator(catalog, new PdeRegressionTrainer.Options
+        {
+            GridShape = gridShape, FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, InitialStep = initialStep, Channels = channels,
+            Epochs = epochs, BatchSize = batchSize, LearningRate = learningRate, ValidationSet = validationSet,
+        });
+
+    /// <summary>Trains an FNO with every setting in <paramref name="options"/> (its Model is set to FNO).</summary>
+    public static PdeRegressionTrainer FourierNeuralOperator(this RegressionCatalog.RegressionTrainers catalog, PdeRegressionTrainer.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        PdeRegressionTrainer.Options copy = options.Clone();
+        copy.Model = PdeModelKind.Fno;
+        return new PdeRegressionTrainer(CatalogEnvironment.Of(catalog), copy);
+    }
+
+    /// <summary>Trains PDEBench's UNet (grid sizes divisible by 16) to map input frames to the next frame.</summary>
+    public static PdeRegressionTrainer UNet(this RegressionCatalog.RegressionTrainers catalog, int[] gridShape,
+        string featureColumnName = PdeRegressionTrainer.Defaults.FeatureColumnName, string labelColumnName = PdeRegressionTrainer.Defaults.LabelColumnName,
+        int initialStep = 1, int channels = 1, int epochs = PdeRegressionTrainer.Defaults.Epochs, int batchSize = PdeRegressionTrainer.Defaults.BatchSize,
+        double learningRate = PdeRegressionTrainer.Defaults.LearningRate, IDataView? validationSet = null) =>
+        UNet(catalog, new PdeRegressionTrainer.Options
+        {
+            GridShape = gridShape, FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, InitialStep = initialStep, Channels = channels,
+            Epochs = epochs, BatchSize = batchSize, LearningRate = learningRate, ValidationSet = validationSet,
+        });
+
+    /// <summary>Trains a UNet with every setting in <paramref name="options"/> (its Model is set to UNet).</summary>
+    public static PdeRegressionTrainer UNet(this RegressionCatalog.RegressionTrainers catalog, PdeRegressionTrainer.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        PdeRegressionTrainer.Options copy = options.Clone();
+        copy.Model = PdeModelKind.UNet;
+        return new PdeRegressionTrainer(CatalogEnvironment.Of(catalog), copy);
+    }
+
+    /// <summary>A new trainer with TempBalance (the SciML defaults unless <paramref name="options"/> is given).</summary>
+    public static PdeRegressionTrainer WithTempBalance(this PdeRegressionTrainer trainer, TempBalanceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        return trainer.With(options ?? PdeRegressionTrainer.Defaults.TempBalance());
+    }
+
+    /// <summary>
+    /// PDE metrics of predicted frames (<paramref name="scoreColumnName"/>) against true frames
+    /// (<paramref name="labelColumnName"/>), both [space...][channel] vectors: nRMSE, RMSE, max error, cRMSE, bRMSE, fRMSE bands.
+    /// </summary>
+    public static PdeEvaluation EvaluatePde(this RegressionCatalog catalog, IDataView data, int[] gridShape, int channels = 1,
+        string labelColumnName = PdeRegressionTrainer.Defaults.LabelColumnName, string scoreColumnName = PdeRegressionTrainer.Defaults.ScoreColumnName)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(data);
+        int points = gridShape.Aggregate(1, (a, b) => a * b);
+        float[] truth = Read(data, labelColumnName, points * channels, out int samples);
+        float[] predicted = Read(data, scoreColumnName, points * channels, out _);
+        PdeMetrics metrics = PdeMetrics.Compute(predicted, truth, samples, 1, points, channels, contextFrames: 0);
+        PdeErrorSpectrum spectrum = PdeErrorSpectrum.Compute(predicted, truth, samples, 1, gridShape, channels, first: 0);
+        return new PdeEvaluation(metrics.NormalizedRmse, metrics.Rmse, metrics.MaxError, spectrum.ConservedRmse, spectrum.BoundaryRmse, spectrum.FourierLow, spectrum.FourierMid, spectrum.FourierHigh);
+    }
+
+    private static float[] Read(IDataView data, string column, int size, out int samples)
+    {
+        DataViewSchema.Column col = data.Schema.GetColumnOrNull(column)
+            ?? throw new ArgumentOutOfRangeException(nameof(data), $"The data has no column '{column}'.");
+        var values = new List<float>();
+        samples = 0;
+        using DataViewRowCursor cursor = data.GetRowCursor(new[] { col });
+        ValueGetter<VBuffer<float>> getter = cursor.GetGetter<VBuffer<float>>(col);
+        VBuffer<float> buffer = default;
+        while (cursor.MoveNext())
+        {
+            getter(ref buffer);
+            if (buffer.Length != size)
+            {
+                throw new InvalidDataException($"Row {cursor.Position}: column '{column}' holds {buffer.Length} values; expected {size}.");
+            }
+
+            values.AddRange(buffer.DenseValues());
+            samples++;
+        }
+
+        return values.ToArray();
+    }
+}
+
+/// <summary>PDE metrics of one predicted frame per row (see <see cref="PdeMetrics"/> and <see cref="PdeErrorSpectrum"/>).</summary>
+public sealed record PdeEvaluation(double NormalizedRmse, double Rmse, double MaxError, double ConservedRmse, double BoundaryRmse, double FourierLow, double FourierMid, double FourierHigh);
