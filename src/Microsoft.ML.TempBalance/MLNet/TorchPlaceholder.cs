@@ -33,6 +33,18 @@ internal static class TorchPlaceholder
         return new Scope(() => Saving.Value = null);
     }
 
+    /// <summary>
+    /// What a TempBalance transformer's <c>ICanSaveModel.Save</c> does: register itself for the weights entries and
+    /// let the placeholder write ML.NET's part. Outside <see cref="TorchModelOperations.SaveTorchModel"/> it refuses.
+    /// </summary>
+    public static void SaveInPlaceOf(IPersistentTransformer transformer, ModelSaveContext ctx)
+    {
+        List<IPersistentTransformer> saved = SaveList
+            ?? throw new InvalidOperationException("This model holds TorchSharp weights that mlContext.Model.Save cannot store: save it with mlContext.Model.SaveTorchModel(model, schema, path).");
+        saved.Add(transformer);
+        ((ICanSaveModel)Transformer).Save(ctx);
+    }
+
     public static bool Is(ITransformer transformer) =>
         transformer is CustomMappingTransformer<PlaceholderRow, PlaceholderRow>;
 

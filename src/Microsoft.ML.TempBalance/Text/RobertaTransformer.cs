@@ -115,10 +115,7 @@ public sealed class RobertaTransformer : ITransformer, IPersistentTransformer, I
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
-        List<IPersistentTransformer> saved = TorchPlaceholder.SaveList
-            ?? throw new InvalidOperationException("This model holds TorchSharp weights that mlContext.Model.Save cannot store: save it with mlContext.Model.SaveTorchModel(model, schema, path).");
-        saved.Add(this);
-        ((ICanSaveModel)TorchPlaceholder.Transformer).Save(ctx);
+        TorchPlaceholder.SaveInPlaceOf(this, ctx);
     }
 
     void IPersistentTransformer.WriteState(string folder)
