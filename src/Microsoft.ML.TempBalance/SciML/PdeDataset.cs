@@ -82,6 +82,24 @@ public sealed class PdeDataset
         return new PdeDataset(Equation, data, count, Times, SpatialShape, Channels, SpatialCoordinates, TimeCoordinate, Parameters);
     }
 
+    /// <summary>The samples at <paramref name="indices"/>, in that order, as a new dataset.</summary>
+    public PdeDataset Select(IReadOnlyList<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        var data = new float[indices.Count * SampleSize];
+        for (int k = 0; k < indices.Count; k++)
+        {
+            if (indices[k] < 0 || indices[k] >= Samples)
+            {
+                throw new ArgumentOutOfRangeException(nameof(indices), indices[k], $"Sample {indices[k]} is outside the dataset's {Samples}.");
+            }
+
+            Data.AsSpan(indices[k] * SampleSize, SampleSize).CopyTo(data.AsSpan(k * SampleSize));
+        }
+
+        return new PdeDataset(Equation, data, indices.Count, Times, SpatialShape, Channels, SpatialCoordinates, TimeCoordinate, Parameters);
+    }
+
     /// <summary>The first NaN or infinite value, as (sample, flat index within the sample), or null.</summary>
     public (int Sample, int Offset)? FirstNonFinite()
     {

@@ -37,8 +37,7 @@ public sealed class PdeSolver : IDisposable
             Check(validation, options, nameof(validation));
         }
 
-        torch.manual_seed(options.Seed);
-        torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model = Create(train, options);
+        torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model = CreateUntrained(train, options);
         var rollout = Rollout(train, options);
         using var task = new PdeTrainingTask(train, validation, rollout);
         var engine = new TrainingEngine(new TrainingOptions
@@ -49,7 +48,7 @@ public sealed class PdeSolver : IDisposable
             LearningRate = options.LearningRate,
             WeightDecay = options.WeightDecay,
             Schedule = new ScheduleSettings { Kind = ScheduleKind.StepDecay, StepSizeEpochs = options.StepSizeEpochs, Gamma = options.Gamma },
-            Optimizer = new OptimizerSettings { Kind = OptimizerKind.Adam },
+            Optimizer = options.Optimizer,
             GradientClipNorm = null,
             TempBalance = options.TempBalance,
             Threads = options.Threads,
@@ -64,6 +63,15 @@ public sealed class PdeSolver : IDisposable
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The network <see cref="Train"/> starts from: same seed, same initialisation (for "before" diagnostics).</summary>
+    public static torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> CreateUntrained(PdeDataset shape, PdeTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(options);
+        torch.manual_seed(options.Seed);
+        return Create(shape, options);
     }
 
     /// <summary>Predicted trajectories in the data's layout (context frames copied from the data).</summary>

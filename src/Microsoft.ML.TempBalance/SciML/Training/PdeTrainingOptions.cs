@@ -46,6 +46,9 @@ public sealed record PdeTrainingOptions
     /// <summary>StepLR factor.</summary>
     public double Gamma { get; init; } = 0.5;
 
+    /// <summary>Optimizer (PDEBench: Adam with coupled L2 weight decay; SAM and AdaFactor available).</summary>
+    public Optimizers.OptimizerSettings Optimizer { get; init; } = new() { Kind = Optimizers.OptimizerKind.Adam };
+
     /// <summary>Seed of initialisation and shuffling.</summary>
     public int Seed { get; init; }
 

@@ -1,0 +1,94 @@
+namespace Microsoft.ML.TempBalance.Experiments;
+
+/// <summary>The grid of configurations: every combination of the listed values.</summary>
+public sealed record ExperimentGrid
+{
+    /// <summary>Peak learning rates.</summary>
+    public IReadOnlyList<double> LearningRate { get; init; } = new[] { 1e-3 };
+
+    /// <summary>Batch sizes.</summary>
+    public IReadOnlyList<int> BatchSize { get; init; } = new[] { 16 };
+
+    /// <summary>Optimizers: adamW, adam, sgd, adaFactor, sam (SAM around the task's default optimizer).</summary>
+    public IReadOnlyList<string> Optimizer { get; init; } = new[] { "default" };
+
+    /// <summary>Train with and/or without TempBalance.</summary>
+    public IReadOnlyList<bool> TempBalance { get; init; } = new[] { false, true };
+
+    /// <summary>TempBalance mappings: sigmoid (TB_Sigmoid) or linear (TB_Linear_Map).</summary>
+    public IReadOnlyList<string> Mapping { get; init; } = new[] { "sigmoid" };
+
+    /// <summary>s_low of TB_Sigmoid (or the low factor of the linear map).</summary>
+    public IReadOnlyList<double> SLow { get; init; } = new[] { 1.0 };
+
+    /// <summary>s_high of TB_Sigmoid (or the high factor of the linear map).</summary>
+    public IReadOnlyList<double> SHigh { get; init; } = new[] { 1.0 };
+
+    private static readonly string[] Optimizers = { "default", "adamW", "adam", "sgd", "adaFactor", "sam" };
+
+    internal void Validate(string source)
+    {
+        if (LearningRate.Count == 0 || LearningRate.Any(v => !(v > 0)) || BatchSize.Count == 0 || BatchSize.Any(b => b < 1))
+        {
+            throw new InvalidDataException($"'{source}': grid.learningRate and grid.batchSize need positive values.");
+        }
+
+        string? unknown = Optimizer.FirstOrDefault(o => !Optimizers.Contains(o));
+        if (Optimizer.Count == 0 || unknown is not null)
+        {
+            throw new InvalidDataException($"'{source}': unknown optimizer '{unknown}'; expected one of {string.Join(", ", Optimizers)}.");
+        }
+
+        string? mapping = Mapping.FirstOrDefault(m => m is not ("sigmoid" or "linear"));
+        if (Mapping.Count == 0 || mapping is not null || TempBalance.Count == 0 || SLow.Count == 0 || SHigh.Count == 0 || SLow.Concat(SHigh).Any(s => !(s >= 0)))
+        {
+            throw new InvalidDataException($"'{source}': grid.mapping must be sigmoid or linear (got '{mapping}'), and tempBalance, sLow and sHigh need values (s ≥ 0).");
+        }
+    }
+
+    /// <summary>The configurations; TempBalance settings vary only where TempBalance is on.</summary>
+    public IReadOnlyList<TrialConfiguration> Configurations()
+    {
+        var list = new List<TrialConfiguration>();
+        foreach (double rate in LearningRate)
+        {
+            foreach (int batch in BatchSize)
+            {
+                foreach (string optimizer in Optimizer)
+                {
+                    foreach (bool balance in TempBalance.Distinct())
+                    {
+                        if (!balance)
+                        {
+                            list.Add(new TrialConfiguration(rate, batch, optimizer, false, "none", 0, 0));
+                            continue;
+                        }
+
+                        foreach (string mapping in Mapping)
+                        {
+                            foreach (double low in SLow)
+                            {
+                                foreach (double high in SHigh)
+                                {
+                                    list.Add(new TrialConfiguration(rate, batch, optimizer, true, mapping, low, high));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        return list;
+    }
+}
+
+/// <summary>One point of the grid.</summary>
+public sealed record TrialConfiguration(double LearningRate, int BatchSize, string Optimizer, bool TempBalance, string Mapping, double SLow, double SHigh)
+{
+    /// <summary>The method a report groups by: FT or TB, with the optimizer when it is not the default.</summary>
+    public string Method => (Optimizer == "default" ? "" : Optimizer + "+") + (TempBalance ? "TB" : "FT");
+
+    /// <summary>A file-name-safe key.</summary>
+    public string Key => System.FormattableString.Invariant($"lr{LearningRate:G4}-b{BatchSize}-{Optimizer}-{(TempBalance ? $"tb-{Mapping}-{SLow:G4}-{SHigh:G4}" : "ft")}");
+}

@@ -1,0 +1,105 @@
+using ScottPlot;
+
+namespace Microsoft.ML.TempBalance.Experiments;
+
+/// <summary>The report's figures (PNG and SVG).</summary>
+internal static class ExperimentPlots
+{
+    public static IEnumerable<string> MetricVsRatio(List<ExperimentReport.Selection> selections, string folder)
+    {
+        var plot = NewPlot("Test nRMSE vs training-data ratio (mean ± std over seeds)", "training-data ratio", "test nRMSE");
+        foreach (var method in selections.GroupBy(s => s.Method).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            double[] x = method.Select(s => s.Ratio).ToArray();
+            double[] y = method.Select(s => s.Test.Mean).ToArray();
+            double[] e = method.Select(s => double.IsNaN(s.Test.Std) ? 0 : s.Test.Std).ToArray();
+            var line = plot.Add.Scatter(x, y);
+            line.LegendText = method.Key;
+            var bars = plot.Add.ErrorBar(x, y, e);
+            bars.Color = line.Color;
+        }
+
+        plot.ShowLegend();
+        return Save(plot, folder, "metric-vs-ratio");
+    }
+
+    public static IEnumerable<string> AlphaStdVsRatio(List<ExperimentReport.Selection> selections, string folder)
+    {
+        var plot = NewPlot("Std of PL_Alpha_Hill across layers after training", "training-data ratio", "alpha std");
+        foreach (var method in selections.GroupBy(s => s.Method).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var line = plot.Add.Scatter(method.Select(s => s.Ratio).ToArray(), method.Select(s => s.Results.Average(r => r.AlphaStdAfter)).ToArray());
+            line.LegendText = method.Key;
+        }
+
+        plot.ShowLegend();
+        return Save(plot, folder, "alpha-std-vs-ratio");
+    }
+
+    public static IEnumerable<string> AlphaPerLayer(List<ExperimentReport.Selection> selections, string folder)
+    {
+        if (selections.Count == 0)
+        {
+            return Array.Empty<string>();
+        }
+
+        double lowest = selections.Min(s => s.Ratio);
+        var at = selections.Where(s => s.Ratio == lowest).OrderBy(s => s.Method, StringComparer.Ordinal).ToList();
+        string[] layers = at.SelectMany(s => s.Results.SelectMany(r => r.AlphaAfter.Keys)).Distinct().ToArray();
+        var plot = NewPlot($"Per-layer alpha after training at ratio {lowest:G4} (mean over seeds)", "layer", "PL_Alpha_Hill");
+        double[] positions = Enumerable.Range(0, layers.Length).Select(i => (double)i).ToArray();
+        foreach (var selection in at)
+        {
+            double[] alphas = layers.Select(l => selection.Results.Where(r => r.AlphaAfter.ContainsKey(l)).Select(r => r.AlphaAfter[l]).DefaultIfEmpty(double.NaN).Average()).ToArray();
+            var line = plot.Add.Scatter(positions, alphas);
+            line.LegendText = selection.Method;
+        }
+
+        plot.Axes.Bottom.SetTicks(positions, layers);
+        plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.ShowLegend();
+        return Save(plot, folder, "alpha-per-layer");
+    }
+
+    public static IEnumerable<string> LearningRateFactors(List<ExperimentReport.Selection> selections, string folder)
+    {
+        var tb = selections.Where(s => s.Configuration.TempBalance).OrderBy(s => s.Ratio).ThenBy(s => s.Method, StringComparer.Ordinal).FirstOrDefault();
+        TrialResult? trial = tb?.Results.FirstOrDefault(r => r.LearningRateFactors.Count > 0);
+        if (tb is null || trial is null)
+        {
+            return Array.Empty<string>();
+        }
+
+        var plot = NewPlot($"TempBalance learning-rate factors, ratio {tb.Ratio:G4}, seed {trial.Seed}", "step", "factor on the base learning rate");
+        foreach (string unit in trial.LearningRateFactors.SelectMany(f => f.Factors.Keys).Distinct())
+        {
+            double[] x = trial.LearningRateFactors.Select(f => (double)f.Step).ToArray();
+            double[] y = trial.LearningRateFactors.Select(f => f.Factors.GetValueOrDefault(unit, double.NaN)).ToArray();
+            var line = plot.Add.Scatter(x, y);
+            line.LegendText = unit;
+        }
+
+        plot.ShowLegend();
+        return Save(plot, folder, "learning-rate-factors");
+    }
+
+    private static Plot NewPlot(string title, string x, string y)
+    {
+        Fonts.Default = "DejaVu Sans";
+        var plot = new Plot();
+        plot.Title(title);
+        plot.XLabel(x);
+        plot.YLabel(y);
+        return plot;
+    }
+
+    private static IEnumerable<string> Save(Plot plot, string folder, string name)
+    {
+        string png = Path.Combine(folder, name + ".png");
+        string svg = Path.Combine(folder, name + ".svg");
+        plot.SavePng(png, 900, 520);
+        plot.SaveSvg(svg, 900, 520);
+        return new[] { png, svg };
+    }
+}

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.ML.TempBalance.IO;
+using static System.FormattableString;
+
+namespace Microsoft.ML.TempBalance.Experiments;
+
+/// <summary>
+/// The Markdown report of a results folder: per ratio and method, the configuration chosen by the paper's protocol
+/// (lowest mean validation metric over seeds), its test metric as mean ± std over seeds, TempBalance's relative
+/// improvement over the matching FT method, a one-sided Welch t-test and a paired t-test by seed; plus plots of the
+/// metric and of the alpha spread against the ratio, per-layer alpha at the lowest ratio and the learning-rate
+/// factors over training. Deterministic: the same results give the same report.
+/// </summary>
+public static class ExperimentReport
+{
+    /// <summary>Writes <c>report.md</c> and the plots; returns the written files.</summary>
+    public static IReadOnlyList<string> Write(string resultsFolder, string reportFolder)
+    {
+        string specPath = Path.Combine(resultsFolder, "spec.json");
+        if (!File.Exists(specPath))
+        {
+            throw new FileNotFoundException($"'{resultsFolder}' is not a results folder: it has no spec.json.", specPath);
+        }
+
+        ExperimentSpec spec = ExperimentSpec.FromJson(File.ReadAllText(specPath));
+        var corrupt = new List<string>();
+        var results = new List<TrialResult>();
+        foreach (string file in Directory.GetFiles(Path.Combine(resultsFolder, "trials"), "*.json").Order(StringComparer.Ordinal))
+        {
+            if (TrialResult.TryRead(file) is { } result)
+            {
+                results.Add(result);
+            }
+            else
+            {
+                corrupt.Add(Path.GetFileName(file));
+            }
+        }
+
+        IReadOnlyList<Trial> expected = Trial.All(spec);
+        var ids = results.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        int missing = expected.Count(t => !ids.Contains(t.Id));
+        List<Selection> selections = Select(spec, results);
+
+        Directory.CreateDirectory(reportFolder);
+        var files = new List<string>();
+        files.AddRange(ExperimentPlots.MetricVsRatio(selections, reportFolder));
+        files.AddRange(ExperimentPlots.AlphaStdVsRatio(selections, reportFolder));
+        files.AddRange(ExperimentPlots.AlphaPerLayer(selections, reportFolder));
+        files.AddRange(ExperimentPlots.LearningRateFactors(selections, reportFolder));
+        string report = Markdown(spec, selections, results.Count, expected.Count, missing, corrupt, files.Where(f => f.EndsWith(".png", StringComparison.Ordinal)).ToList());
+        string path = Path.Combine(reportFolder, "report.md");
+        AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(report)));
+        files.Insert(0, path);
+        return files;
+    }
+
+    /// <summary>The chosen configuration of one method at one ratio, with its per-seed results.</summary>
+    internal sealed record Selection(double Ratio, string Method, TrialConfiguration Configuration, IReadOnlyList<TrialResult> Results, double ValidationMean)
+    {
+        public (double Mean, double Std) Test => Statistics.MeanStd(Results.Select(r => r.Test).ToList());
+    }
+
+    internal static List<Selection> Select(ExperimentSpec spec, IReadOnlyList<TrialResult> results)
+    {
+        var selections = new List<Selection>();
+        foreach (var byRatio in results.GroupBy(r => r.Ratio).OrderBy(g => g.Key))
+        {
+            foreach (var byMethod in byRatio.GroupBy(r => r.Configuration.Method).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                Selection? best = null;
+                foreach (var byConfig in byMethod.GroupBy(r => r.Configuration.Key).OrderBy(g => g.Key, StringComparer.Ordinal))
+                {
+                    var seeds = byConfig.OrderBy(r => r.Seed).ToList();
+                    double validation = seeds.Average(r => r.Validation);
+                    if (best is null || validation < best.ValidationMean)
+                    {
+                        best = new Selection(byRatio.Key, byMethod.Key, seeds[0].Configuration, seeds, validation);
+                    }
+                }
+
+                selections.Add(best!);
+            }
+        }
+
+        return selections;
+    }
+
+    private static string Markdown(ExperimentSpec spec, List<Selection> selections, int found, int expected, int missing, List<string> corrupt, List<string> plots)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(Invariant($"# Experiment report: {spec.Name}"));
+        md.AppendLine();
+        md.AppendLine("## Setup");
+        md.AppendLine();
+        PdeTaskSpec? pde = spec.Task.Pde;
+        if (pde is not null)
+        {
+            string data = pde.TrainFile is not null
+                ? $"files {pde.TrainFile} / {pde.ValidationFile} / {pde.TestFile}"
+                : Invariant($"generated {pde.Equation} at {pde.Resolution} points per axis: pool {pde.PoolSamples}, validation {pde.ValidationSamples}, test {pde.TestSamples} (data seed {pde.DataSeed})");
+            md.AppendLine(Invariant($"- Task: {pde.Model.ToUpperInvariant()} on {data}; metric nRMSE (lower is better), context frames excluded."));
+        }
+
+        md.AppendLine(Invariant($"- Ratios: {string.Join(", ", spec.Ratios.Select(r => r.ToString("G4", CultureInfo.InvariantCulture)))}; seeds: {string.Join(", ", spec.Seeds)}; subsampling: {spec.Subsampling}; epochs: {spec.Epochs}."));
+        md.AppendLine(Invariant($"- Grid: {spec.Grid.Configurations().Count} configurations; {expected} trials expected, {found} found, {missing} missing{(corrupt.Count > 0 ? $", {corrupt.Count} corrupt ({string.Join(", ", corrupt)})" : "")}."));
+        md.AppendLine("- Selection: for each ratio and method, the configuration with the lowest mean validation nRMSE over seeds (the paper's grid-search protocol); its test nRMSE is reported as mean ± std over seeds.");
+        md.AppendLine();
+        md.AppendLine("## Results");
+        md.AppendLine();
+        md.AppendLine("| ratio | method | chosen configuration | seeds | test nRMSE (mean ± std) | validation (mean) | alpha std after |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (Selection s in selections)
+        {
+            (double mean, double std) = s.Test;
+            double alphaStd = s.Results.Average(r => r.AlphaStdAfter);
+            md.AppendLine(Invariant($"| {s.Ratio:G4} | {s.Method} | {s.Configuration.Key} | {s.Results.Count} | {mean:G4} ± {std:G2} | {s.ValidationMean:G4} | {alphaStd:F3} |"));
+        }
+
+        md.AppendLine();
+        md.AppendLine("## TempBalance against fine-tuning");
+        md.AppendLine();
+        md.AppendLine("Relative improvement = (FT − TB) / FT of the mean test nRMSE (positive: TB better). p-values are one-sided for \"TB lower than FT\": Welch's unequal-variance t-test over seeds, and a paired t-test over the seeds both methods share.");
+        md.AppendLine();
+        md.AppendLine("| ratio | comparison | FT | TB | improvement | Welch p | paired p |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var byRatio in selections.GroupBy(s => s.Ratio))
+        {
+            foreach (Selection tb in byRatio.Where(s => s.Configuration.TempBalance))
+            {
+                string ftMethod = tb.Method[..^2] + "FT";
+                Selection? ft = byRatio.FirstOrDefault(s => s.Method == ftMethod);
+                if (ft is null)
+                {
+                    continue;
+                }
+
+                double[] tbTest = tb.Results.Select(r => r.Test).ToArray(), ftTest = ft.Results.Select(r => r.Test).ToArray();
+                SignificanceTest welch = Statistics.WelchLess(tbTest, ftTest);
+                int[] shared = tb.Results.Select(r => r.Seed).Intersect(ft.Results.Select(r => r.Seed)).Order().ToArray();
+                SignificanceTest paired = Statistics.PairedLess(
+                    shared.Select(s => tb.Results.First(r => r.Seed == s).Test).ToArray(),
+                    shared.Select(s => ft.Results.First(r => r.Seed == s).Test).ToArray());
+                double improvement = 100 * (ft.Test.Mean - tb.Test.Mean) / ft.Test.Mean;
+                md.AppendLine(Invariant($"| {byRatio.Key:G4} | {tb.Method} vs {ftMethod} | {ft.Test.Mean:G4} | {tb.Test.Mean:G4} | {improvement:+0.0;-0.0}% | {P(welch.PValue)} | {P(paired.PValue)} |"));
+            }
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Plots");
+        md.AppendLine();
+        foreach (string plot in plots)
+        {
+            string name = Path.GetFileName(plot);
+            md.AppendLine($"![{Path.GetFileNameWithoutExtension(name)}]({name})");
+            md.AppendLine();
+        }
+
+        return md.ToString();
+    }
+
+    private static string P(double p) => double.IsNaN(p) ? "n/a" : p.ToString("G3", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,82 @@
+using Microsoft.ML.TempBalance.Experiments;
+
+namespace Microsoft.ML.TempBalance.Tests.Experiments;
+
+[TestClass]
+public sealed class ExperimentTests
+{
+    internal const string TinySpec = """
+    {
+      "name": "tiny-darcy",
+      "task": { "pde": { "equation": "darcy", "resolution": 16, "poolSamples": 20, "validationSamples": 8, "testSamples": 8,
+                         "modes": 4, "width": 16, "stepSizeEpochs": 10, "threads": 2 } },
+      "ratios": [0.5, 1.0],
+      "seeds": [1, 2, 3],
+      "grid": { "learningRate": [0.005], "batchSize": [5], "tempBalance": [false, true], "sLow": [1.0], "sHigh": [1.0] },
+      "epochs": 2
+    }
+    """;
+
+    private static string WriteSpec(string folder, string json)
+    {
+        string path = Path.Combine(folder, "spec.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [TestMethod]
+    public void BadSpecsAreRejectedBeforeAnythingRuns()
+    {
+        using var folder = new TempFolder();
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("\"epochs\": 2", "\"epochs\": 2, \"epoch\": 3", StringComparison.Ordinal)))).Message, "epoch");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("[0.5, 1.0]", "[0.5, 1.5]", StringComparison.Ordinal)))).Message, "(0, 1]");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("\"equation\": \"darcy\",", "\"trainFile\": \"missing.hdf5\", \"validationFile\": \"v.hdf5\", \"testFile\": \"t.hdf5\",", StringComparison.Ordinal)))).Message, "missing.hdf5");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("\"epochs\": 2", "\"epochs\": 2, \"maxTrials\": 5", StringComparison.Ordinal)))).Message, "12 trials, more than maxTrials = 5");
+        Assert.HasCount(12, Trial.All(ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec))));
+    }
+
+    [TestMethod]
+    public void ShardsPartitionTheTrials()
+    {
+        using var folder = new TempFolder();
+        IReadOnlyList<Trial> all = Trial.All(ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec)));
+        foreach (int count in new[] { 1, 3, 5, 12, 20 })
+        {
+            var ids = Enumerable.Range(0, count).SelectMany(i => Trial.Shard(all, i, count)).Select(t => t.Id).ToList();
+            CollectionAssert.AreEquivalent(all.Select(t => t.Id).ToList(), ids, $"{count} shards");
+        }
+
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Trial.Shard(all, 3, 3));
+    }
+
+    [TestMethod]
+    public void AKilledRunResumesToTheSameReportAndCorruptResultsAreRerun()
+    {
+        using var folder = new TempFolder();
+        ExperimentSpec spec = ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec));
+        string straight = Path.Combine(folder.Path, "straight");
+        string resumed = Path.Combine(folder.Path, "resumed");
+        Assert.AreEqual((12, 0, 0), new ExperimentRunner(spec, folder.Path, straight).Run());
+
+        // "Killed" after 5 trials, then rerun; a corrupted file is re-run, not merged.
+        Assert.AreEqual((5, 0, 0), new ExperimentRunner(spec, folder.Path, resumed).Run(stopAfter: 5));
+        string first = Directory.GetFiles(Path.Combine(resumed, "trials")).Order(StringComparer.Ordinal).First();
+        File.WriteAllText(first, "{ not json");
+        var log = new List<string>();
+        Assert.AreEqual((8, 4, 1), new ExperimentRunner(spec, folder.Path, resumed).Run(log: log.Add));
+        Assert.IsTrue(log.Any(l => l.Contains("is corrupt; re-running", StringComparison.Ordinal)));
+
+        ExperimentReport.Write(straight, Path.Combine(folder.Path, "report-a"));
+        ExperimentReport.Write(resumed, Path.Combine(folder.Path, "report-b"));
+        string a = File.ReadAllText(Path.Combine(folder.Path, "report-a", "report.md"));
+        Assert.AreEqual(a, File.ReadAllText(Path.Combine(folder.Path, "report-b", "report.md")));
+
+        foreach (string section in new[] { "## Setup", "## Results", "## TempBalance against fine-tuning", "## Plots", "| 0.5 | TB |", "| 1 | FT |", "metric-vs-ratio.png", "alpha-std-vs-ratio.png", "alpha-per-layer.png", "learning-rate-factors.png" })
+        {
+            StringAssert.Contains(a, section);
+        }
+
+        Assert.IsTrue(File.Exists(Path.Combine(folder.Path, "report-a", "learning-rate-factors.svg")));
+        Assert.ThrowsExactly<InvalidDataException>(() => new ExperimentRunner(spec with { Epochs = 3 }, folder.Path, straight), "a folder of another experiment is refused");
+    }
+}
