@@ -13,6 +13,7 @@ internal static class CliApp
             PredictCommand.Create(output, error),
             TrainTextCommand.Create(output, error),
             PdeCommand.Create(output, error),
+            ExperimentCommand.Create(output, error),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -36,6 +36,25 @@ public sealed class ExperimentTests
     }
 
     [TestMethod]
+    public void CommittedSpecsAreValid()
+    {
+        string? root = AppContext.BaseDirectory;
+        while (root is not null && !File.Exists(Path.Combine(root, "TempBalance.sln")))
+        {
+            root = Path.GetDirectoryName(root);
+        }
+
+        Assert.IsNotNull(root, "the repository root");
+        string[] specs = Directory.GetFiles(Path.Combine(root, "experiments"), "*.json");
+        Assert.IsNotEmpty(specs);
+        foreach (string spec in specs)
+        {
+            ExperimentSpec loaded = ExperimentSpec.Load(spec);
+            Assert.IsGreaterThan(0, Trial.All(loaded).Count, spec);
+        }
+    }
+
+    [TestMethod]
     public void ShardsPartitionTheTrials()
     {
         using var folder = new TempFolder();
