@@ -120,12 +120,13 @@ internal static class PdeCommand
                 string folder = parsed.GetValue(outFolder)!;
                 Directory.CreateDirectory(folder);
                 using PdeSolver solver = PdeSolver.Train(train, testData, options);
-                PdeMetrics metrics = solver.Evaluate(testData);
-                PdeMetrics paper = solver.Evaluate(testData, includeContextFrames: true);
+                float[] predicted = solver.Predict(testData);
+                PdeMetrics metrics = solver.Evaluate(testData, predicted);
+                PdeMetrics paper = solver.Evaluate(testData, predicted, includeContextFrames: true);
                 string kind = parsed.GetValue(model)!;
                 SpectralReport report = new SpectralAnalyzer(PdeTrainingOptions.DefaultTempBalance().Analyzer).Analyze(solver.Model, kind);
                 solver.Save(Path.Combine(folder, $"{kind}.safetensors"));
-                PdePlots.WritePrediction(testData, solver.Predict(testData), 0, folder, "prediction");
+                PdePlots.WritePrediction(testData, predicted, 0, folder, "prediction");
                 report.WriteFiles(folder);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Test nRMSE {metrics.NormalizedRmse:F5} (with context frames, as the PDEBench paper: {paper.NormalizedRmse:F5}); RMSE {metrics.Rmse:G5}; max error {metrics.MaxError:G5}; alpha std {report.Summary.AlphaStd:F3}."));

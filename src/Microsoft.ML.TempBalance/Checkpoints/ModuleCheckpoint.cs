@@ -12,14 +12,20 @@ public static class ModuleCheckpoint
     public static void Save(torch.nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(module);
-        Dictionary<string, torch.Tensor> state = module.state_dict();
-        string? bad = FirstNonFinite(state);
+        SaveTensors(module.state_dict(), path, metadata);
+    }
+
+    /// <summary>Writes named tensors as safetensors, atomically, after checking that they are finite.</summary>
+    /// <exception cref="InvalidDataException">A tensor holds NaN or infinite values (named); nothing is written.</exception>
+    public static void SaveTensors(IReadOnlyDictionary<string, torch.Tensor> tensors, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        string? bad = FirstNonFinite(tensors);
         if (bad is not null)
         {
             throw new InvalidDataException($"Refusing to save '{path}': tensor '{bad}' holds NaN or infinite values.");
         }
 
-        SafetensorsWriter.Write(path, state, metadata ?? new Dictionary<string, string> { ["format"] = "pt" });
+        SafetensorsWriter.Write(path, tensors, metadata ?? new Dictionary<string, string> { ["format"] = "pt" });
     }
 
     /// <summary>The name of the first floating-point tensor holding NaN or infinite values, or null.</summary>

@@ -41,7 +41,7 @@ public static class ExperimentReport
         IReadOnlyList<Trial> expected = Trial.All(spec);
         var ids = results.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         int missing = expected.Count(t => !ids.Contains(t.Id));
-        List<Selection> selections = Select(spec, results);
+        List<Selection> selections = Select(results);
 
         Directory.CreateDirectory(reportFolder);
         var files = new List<string>();
@@ -62,7 +62,7 @@ public static class ExperimentReport
         public (double Mean, double Std) Test => Statistics.MeanStd(Results.Select(r => r.Test).ToList());
     }
 
-    internal static List<Selection> Select(ExperimentSpec spec, IReadOnlyList<TrialResult> results)
+    internal static List<Selection> Select(IReadOnlyList<TrialResult> results)
     {
         var selections = new List<Selection>();
         foreach (var byRatio in results.GroupBy(r => r.Ratio).OrderBy(g => g.Key))

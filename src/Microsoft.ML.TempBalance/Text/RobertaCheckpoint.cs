@@ -111,7 +111,7 @@ public sealed class RobertaCheckpoint : IDisposable
         var tensors = Model.state_dict()
             .Where(p => !RobertaForSequenceClassification.IsLoraParameter(p.Key))
             .ToDictionary(p => p.Key, p => merged.TryGetValue(p.Key, out torch.Tensor? w) ? w : p.Value);
-        WriteWeights(Path.Combine(folder, "model.safetensors"), tensors);
+        ModuleCheckpoint.SaveTensors(tensors, Path.Combine(folder, "model.safetensors"));
         Config.Save(Path.Combine(folder, "config.json"));
         CopyFile(Tokenizer.VocabPath, Path.Combine(folder, "vocab.json"));
         CopyFile(Tokenizer.MergesPath, Path.Combine(folder, "merges.txt"));
@@ -129,7 +129,7 @@ public sealed class RobertaCheckpoint : IDisposable
         var tensors = Model.state_dict()
             .Where(p => RobertaForSequenceClassification.IsLoraParameter(p.Key) || p.Key.StartsWith("classifier.", StringComparison.Ordinal))
             .ToDictionary(p => PeftPrefix + (RobertaForSequenceClassification.IsLoraParameter(p.Key) ? p.Key + ".weight" : p.Key), p => p.Value);
-        WriteWeights(Path.Combine(folder, "adapter_model.safetensors"), tensors);
+        ModuleCheckpoint.SaveTensors(tensors, Path.Combine(folder, "adapter_model.safetensors"));
         var config = new Dictionary<string, object?>
         {
             ["peft_type"] = "LORA",
@@ -250,17 +250,6 @@ public sealed class RobertaCheckpoint : IDisposable
         }
 
         return lora;
-    }
-
-    private static void WriteWeights(string path, IReadOnlyDictionary<string, torch.Tensor> tensors)
-    {
-        string? bad = ModuleCheckpoint.FirstNonFinite(tensors);
-        if (bad is not null)
-        {
-            throw new InvalidDataException($"Refusing to save '{path}': tensor '{bad}' holds NaN or infinite values.");
-        }
-
-        SafetensorsWriter.Write(path, tensors, new Dictionary<string, string> { ["format"] = "pt" });
     }
 
     /// <inheritdoc />

@@ -201,6 +201,6 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
         channel.Info(MessageSensitivity.None, $"Training {o.Model} on {train.Samples} samples of [{string.Join(" x ", o.GridShape)}] x {o.Channels} channel(s), {o.InitialStep} input frame(s).");
         PdeSolver solver = PdeSolver.Train(train, validation, o.ToTraining(seed));
         LastResult = solver.Result;
-        return new PdeRegressionTransformer(solver, o.Clone(), train);
+        return new PdeRegressionTransformer(solver, o.Clone());
     }
 }

@@ -20,11 +20,11 @@ public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransfor
     private readonly PdeRegressionTrainer.Options _options;
     private readonly Scorer _scorer;
 
-    internal PdeRegressionTransformer(PdeSolver solver, PdeRegressionTrainer.Options options, PdeDataset shape)
+    internal PdeRegressionTransformer(PdeSolver solver, PdeRegressionTrainer.Options options)
     {
         _solver = solver;
         _options = options;
-        _scorer = new Scorer(solver, options, shape);
+        _scorer = new Scorer(solver, options);
     }
 
     /// <summary>The trained solver (model, predict, evaluate).</summary>
@@ -66,21 +66,13 @@ public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransfor
             Model = s.Model, GridShape = s.GridShape, Channels = s.Channels, InitialStep = s.InitialStep, FeatureColumnName = s.FeatureColumnName,
             LabelColumnName = s.LabelColumnName, ScoreColumnName = s.ScoreColumnName, Modes = s.Modes, Width = s.Width, UNetFeatures = s.UNetFeatures, BatchSize = s.BatchSize,
         };
-        PdeDataset shape = Shape(options);
+        PdeDataset shape = PdeRows.Dataset(options, new float[options.Points * options.Channels * (options.InitialStep + 1)], 1);
         PdeSolver solver = PdeSolver.Load(Path.Combine(folder, WeightsFile), shape, options.ToTraining(0));
-        return new PdeRegressionTransformer(solver, options, shape);
+        return new PdeRegressionTransformer(solver, options);
     }
 
     /// <inheritdoc />
     public void Dispose() => _solver.Dispose();
-
-    private static PdeDataset Shape(PdeRegressionTrainer.Options o)
-    {
-        int frame = o.Points * o.Channels;
-        float[][] coordinates = o.GridShape.Select(n => Enumerable.Range(0, n).Select(i => (float)((i + 0.5) / n)).ToArray()).ToArray();
-        return new PdeDataset("rows", new float[frame * (o.InitialStep + 1)], 1, o.InitialStep + 1, o.GridShape, Enumerable.Range(0, o.Channels).Select(c => $"c{c}").ToArray(),
-            coordinates, Enumerable.Range(0, o.InitialStep + 1).Select(i => (float)i).ToArray(), new Dictionary<string, double>());
-    }
 
     private sealed record State(Training.PdeModelKind Model, int[] GridShape, int Channels, int InitialStep, string FeatureColumnName, string LabelColumnName, string ScoreColumnName, int Modes, int Width, int UNetFeatures, int BatchSize);
 
@@ -88,14 +80,12 @@ public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransfor
     {
         private readonly PdeSolver _solver;
         private readonly PdeRegressionTrainer.Options _options;
-        private readonly PdeDataset _shape;
         private readonly object _sync = new();
 
-        public Scorer(PdeSolver solver, PdeRegressionTrainer.Options options, PdeDataset shape)
+        public Scorer(PdeSolver solver, PdeRegressionTrainer.Options options)
         {
             _solver = solver;
             _options = options;
-            _shape = shape;
             int frame = options.Points * options.Channels;
             OutputColumns = new[] { new DataViewSchema.DetachedColumn(options.ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, frame)) };
             InputColumns = new[] { options.FeatureColumnName };
@@ -140,7 +130,7 @@ public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransfor
                 ((float[])inputs[i]).CopyTo(data, i * sample);
             }
 
-            var batch = new PdeDataset("rows", data, inputs.Count, _shape.Times, _shape.SpatialShape, _shape.Channels, _shape.SpatialCoordinates, _shape.TimeCoordinate, _shape.Parameters);
+            PdeDataset batch = PdeRows.Dataset(_options, data, inputs.Count);
             float[] predicted;
             lock (_sync)
             {

@@ -39,8 +39,17 @@ internal static class PdeRows
             throw new ArgumentException($"The {what} data is empty.", nameof(data));
         }
 
+        return Dataset(options, rows.ToArray(), count);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> samples of InitialStep + 1 frames on the options' grid (cell centres of [0, 1] per
+    /// axis), the layout the trainer, the scorer and a loaded model share.
+    /// </summary>
+    public static PdeDataset Dataset(PdeRegressionTrainer.Options options, float[] data, int count)
+    {
         float[][] coordinates = options.GridShape.Select(n => Enumerable.Range(0, n).Select(i => (float)((i + 0.5) / n)).ToArray()).ToArray();
-        return new PdeDataset("rows", rows.ToArray(), count, options.InitialStep + 1, options.GridShape, Enumerable.Range(0, options.Channels).Select(c => $"c{c}").ToArray(),
+        return new PdeDataset("rows", data, count, options.InitialStep + 1, options.GridShape, Enumerable.Range(0, options.Channels).Select(c => $"c{c}").ToArray(),
             coordinates, Enumerable.Range(0, options.InitialStep + 1).Select(i => (float)i).ToArray(), new Dictionary<string, double>());
     }
 

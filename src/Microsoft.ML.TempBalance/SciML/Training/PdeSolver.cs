@@ -85,6 +85,14 @@ public sealed class PdeSolver : IDisposable
     public PdeMetrics Evaluate(PdeDataset data, bool includeContextFrames = false) =>
         _rollout.Evaluate(Predict(data), data, includeContextFrames);
 
+    /// <summary>The metrics of predictions already made by <see cref="Predict"/> (no second rollout).</summary>
+    public PdeMetrics Evaluate(PdeDataset data, float[] predicted, bool includeContextFrames = false)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(predicted);
+        return _rollout.Evaluate(predicted, data, includeContextFrames);
+    }
+
     /// <summary>cRMSE, bRMSE and fRMSE bands of the rollout on <paramref name="data"/> (predicted frames only).</summary>
     public PdeErrorSpectrum ErrorSpectrum(PdeDataset data)
     {
