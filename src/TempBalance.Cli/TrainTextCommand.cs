@@ -1,3 +1,4 @@
+using Microsoft.ML.TempBalance.IO;
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.ML.TempBalance.Balancing;

@@ -5,9 +5,9 @@ namespace Microsoft.ML.TempBalance.Experiments;
 /// <summary>The report's figures (PNG and SVG).</summary>
 internal static class ExperimentPlots
 {
-    public static IEnumerable<string> MetricVsRatio(List<ExperimentReport.Selection> selections, string folder)
+    public static IEnumerable<string> MetricVsRatio(List<ExperimentReport.Selection> selections, string folder, string metric)
     {
-        var plot = NewPlot("Test nRMSE vs training-data ratio (mean ± std over seeds)", "training-data ratio", "test nRMSE");
+        var plot = NewPlot($"Test {metric} vs training-data ratio (mean ± std over seeds)", "training-data ratio", $"test {metric}");
         foreach (var method in selections.GroupBy(s => s.Method).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             double[] x = method.Select(s => s.Ratio).ToArray();

@@ -45,7 +45,7 @@ public static class ExperimentReport
 
         Directory.CreateDirectory(reportFolder);
         var files = new List<string>();
-        files.AddRange(ExperimentPlots.MetricVsRatio(selections, reportFolder));
+        files.AddRange(ExperimentPlots.MetricVsRatio(selections, reportFolder, spec.Task.MetricName));
         files.AddRange(ExperimentPlots.AlphaStdVsRatio(selections, reportFolder));
         files.AddRange(ExperimentPlots.AlphaPerLayer(selections, reportFolder));
         files.AddRange(ExperimentPlots.LearningRateFactors(selections, reportFolder));
@@ -89,6 +89,7 @@ public static class ExperimentReport
 
     private static string Markdown(ExperimentSpec spec, List<Selection> selections, int found, int expected, int missing, List<string> corrupt, List<string> plots)
     {
+        string metric = spec.Task.MetricName;
         var md = new StringBuilder();
         md.AppendLine(Invariant($"# Experiment report: {spec.Name}"));
         md.AppendLine();
@@ -103,13 +104,20 @@ public static class ExperimentReport
             md.AppendLine(Invariant($"- Task: {pde.Model.ToUpperInvariant()} on {data}; metric nRMSE (lower is better), context frames excluded."));
         }
 
+        if (spec.Task.Text is { } text)
+        {
+            string model = text.Checkpoint is not null ? $"checkpoint {text.Checkpoint}" : Invariant($"a RoBERTa initialised from {text.Config} (seed {text.DataSeed}; random weights, not pretrained)");
+            string validation = text.ValidationFile ?? Invariant($"{text.ValidationSamples} rows held out of the training file (seed {text.DataSeed})");
+            md.AppendLine(Invariant($"- Task: {text.Kind} with {model}; training pool {text.TrainFile}, validation {validation}, test {text.TestFile}; TempBalance unit {text.Unit}; metric {text.MetricName} (lower is better)."));
+        }
+
         md.AppendLine(Invariant($"- Ratios: {string.Join(", ", spec.Ratios.Select(r => r.ToString("G4", CultureInfo.InvariantCulture)))}; seeds: {string.Join(", ", spec.Seeds)}; subsampling: {spec.Subsampling}; epochs: {spec.Epochs}."));
         md.AppendLine(Invariant($"- Grid: {spec.Grid.Configurations().Count} configurations; {expected} trials expected, {found} found, {missing} missing{(corrupt.Count > 0 ? $", {corrupt.Count} corrupt ({string.Join(", ", corrupt)})" : "")}."));
-        md.AppendLine("- Selection: for each ratio and method, the configuration with the lowest mean validation nRMSE over seeds (the paper's grid-search protocol); its test nRMSE is reported as mean ± std over seeds.");
+        md.AppendLine(Invariant($"- Selection: for each ratio and method, the configuration with the lowest mean validation {metric} over seeds (the paper's grid-search protocol); its test {metric} is reported as mean ± std over seeds."));
         md.AppendLine();
         md.AppendLine("## Results");
         md.AppendLine();
-        md.AppendLine("| ratio | method | chosen configuration | seeds | test nRMSE (mean ± std) | validation (mean) | alpha std after |");
+        md.AppendLine(Invariant($"| ratio | method | chosen configuration | seeds | test {metric} (mean ± std) | validation (mean) | alpha std after |"));
         md.AppendLine("|---|---|---|---|---|---|---|");
         foreach (Selection s in selections)
         {
@@ -121,7 +129,7 @@ public static class ExperimentReport
         md.AppendLine();
         md.AppendLine("## TempBalance against fine-tuning");
         md.AppendLine();
-        md.AppendLine("Relative improvement = (FT − TB) / FT of the mean test nRMSE (positive: TB better). p-values are one-sided for \"TB lower than FT\": Welch's unequal-variance t-test over seeds, and a paired t-test over the seeds both methods share.");
+        md.AppendLine(Invariant($"Relative improvement = (FT − TB) / FT of the mean test {metric} (positive: TB better). p-values are one-sided for \"TB lower than FT\": Welch's unequal-variance t-test over seeds, and a paired t-test over the seeds both methods share."));
         md.AppendLine();
         md.AppendLine("| ratio | comparison | FT | TB | improvement | Welch p | paired p |");
         md.AppendLine("|---|---|---|---|---|---|---|");

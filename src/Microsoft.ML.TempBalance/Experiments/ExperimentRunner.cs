@@ -47,7 +47,8 @@ public sealed class ExperimentRunner
     {
         log ??= _ => { };
         IReadOnlyList<Trial> mine = Trial.Shard(Trials, shardIndex, shardCount);
-        PdeExperimentData? data = null;
+        PdeExperimentData? pde = null;
+        TextExperimentData? text = null;
         int run = 0, skipped = 0, corrupt = 0, done = 0;
         foreach (Trial trial in mine)
         {
@@ -71,8 +72,18 @@ public sealed class ExperimentRunner
                 break;
             }
 
-            data ??= PdeExperimentData.Prepare(_spec.Task.Pde!, _specFolder, _out, log);
-            TrialResult result = PdeTrialExecutor.Run(trial, _spec, data);
+            TrialResult result;
+            if (_spec.Task.Pde is { } pdeTask)
+            {
+                pde ??= PdeExperimentData.Prepare(pdeTask, _specFolder, _out, log);
+                result = PdeTrialExecutor.Run(trial, _spec, pde);
+            }
+            else
+            {
+                text ??= TextExperimentData.Prepare(_spec.Task.Text!, _specFolder, _out, log);
+                result = TextTrialExecutor.Run(trial, _spec, text);
+            }
+
             AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(result.ToJson())));
             run++;
             log(System.FormattableString.Invariant($"Trial {trial.Id}: test {result.Metric} {result.Test:G5} (best epoch {result.BestEpoch + 1}, {result.Seconds:F1} s)"));

@@ -15,10 +15,8 @@ internal static class PdeTrialExecutor
     {
         var clock = Stopwatch.StartNew();
         PdeTaskSpec task = spec.Task.Pde!;
-        int count = Math.Max(1, (int)Math.Floor(trial.Ratio * data.Pool.Samples));
-        PdeDataset train = spec.Subsampling == Subsampling.First
-            ? data.Pool.Subset(0, count)
-            : data.Pool.Select(Enumerable.Range(0, data.Pool.Samples).ToArray().Shuffled(trial.Seed).Take(count).Order().ToArray());
+        int[] indices = TrialRecording.TrainingIndices(spec, trial, data.Pool.Samples);
+        PdeDataset train = spec.Subsampling == Subsampling.First ? data.Pool.Subset(0, indices.Length) : data.Pool.Select(indices);
         PdeTrainingOptions options = Options(trial, spec, task, data.Pool);
         var analyzer = new SpectralAnalyzer(PdeTrainingOptions.DefaultTempBalance().Analyzer);
         SpectralReport before;
@@ -30,51 +28,14 @@ internal static class PdeTrialExecutor
         using PdeSolver solver = PdeSolver.Train(train, data.Validation, options);
         SpectralReport after = analyzer.Analyze(solver.Model, "trained");
         double test = solver.Evaluate(data.Test).NormalizedRmse;
-        var result = solver.Result!;
-        return new TrialResult
-        {
-            Id = trial.Id,
-            Configuration = trial.Configuration,
-            Ratio = trial.Ratio,
-            Seed = trial.Seed,
-            TrainSamples = count,
-            ValidationPerEpoch = result.Epochs.Select(e => e.Validation!.Metric).ToList(),
-            BestEpoch = result.BestEpoch,
-            Validation = result.BestValidation!.Metric,
-            Test = test,
-            Metric = "nRMSE",
-            AlphaBefore = Alphas(before),
-            AlphaAfter = Alphas(after),
-            AlphaStdBefore = before.Summary.AlphaStd,
-            AlphaStdAfter = after.Summary.AlphaStd,
-            AlphaStdOverTime = result.BalanceUpdates.Select(u => new[] { (double)u.Step, u.AlphaStd }).ToList(),
-            LearningRateFactors = result.BalanceUpdates.Select(u => new FactorSnapshot(u.Step, u.Units.ToDictionary(x => x.Unit, x => x.Factor))).ToList(),
-            Seconds = clock.Elapsed.TotalSeconds,
-        };
+        return TrialRecording.Result(trial, indices.Length, solver.Result!, v => v.Metric, "nRMSE", test, before, after, clock.Elapsed);
     }
-
-    private static Dictionary<string, double> Alphas(SpectralReport report) =>
-        report.Layers.Where(l => l.Eligible).ToDictionary(l => l.Name, l => l.Alpha);
 
     private static PdeTrainingOptions Options(Trial trial, ExperimentSpec spec, PdeTaskSpec task, PdeDataset shape)
     {
         bool single = shape.Equation == "darcy";
         TrialConfiguration c = trial.Configuration;
-        OptimizerSettings optimizer = c.Optimizer switch
-        {
-            "adamW" => new OptimizerSettings { Kind = OptimizerKind.AdamW },
-            "sgd" => new OptimizerSettings { Kind = OptimizerKind.Sgd },
-            "adaFactor" => new OptimizerSettings { Kind = OptimizerKind.AdaFactor },
-            "sam" => new OptimizerSettings { Kind = OptimizerKind.Adam, Sam = new SamOptions() },
-            _ => new OptimizerSettings { Kind = OptimizerKind.Adam },
-        };
-        TempBalanceOptions? balance = null;
-        if (c.TempBalance)
-        {
-            ILearningRateMapping mapping = c.Mapping == "linear" ? new LinearMapping(c.SLow, c.SHigh) : new SigmoidMapping(c.SLow, c.SHigh);
-            balance = PdeTrainingOptions.DefaultTempBalance() with { Mapping = mapping };
-        }
-
+        TempBalanceOptions? balance = c.TempBalance ? PdeTrainingOptions.DefaultTempBalance() with { Mapping = TrialRecording.Mapping(c) } : null;
         return new PdeTrainingOptions
         {
             ModelKind = task.Kind,
@@ -86,16 +47,10 @@ internal static class PdeTrialExecutor
             LearningRate = c.LearningRate,
             WeightDecay = task.WeightDecay,
             StepSizeEpochs = task.StepSizeEpochs,
-            Optimizer = optimizer,
+            Optimizer = TrialRecording.Optimizer(c.Optimizer, OptimizerKind.Adam),
             Seed = trial.Seed,
             Threads = task.Threads,
             TempBalance = balance,
         };
-    }
-
-    private static int[] Shuffled(this int[] values, int seed)
-    {
-        new Random(seed).Shuffle(values);
-        return values;
     }
 }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Microsoft.ML.TempBalance.Cli;
+namespace Microsoft.ML.TempBalance.IO;
 
 /// <summary>
 /// A TSV or CSV file with a header row. TSV fields are split on tabs; CSV follows RFC 4180 (quoted fields may hold

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Microsoft.ML.TempBalance.Experiments;
+
+namespace Microsoft.ML.TempBalance.Tests.Experiments;
+
+/// <summary>The harness on a text task: the real State of the Union passages and a tiny RoBERTa from a config.</summary>
+[TestClass]
+public sealed class TextExperimentTests
+{
+    private static string WriteSpec(string folder, Func<string, string>? edit = null)
+    {
+        string data = Path.Combine(AppContext.BaseDirectory, "Data").Replace("\\", "/", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(folder, "config.json"), """
+        { "model_type": "roberta", "vocab_size": 1761, "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+          "intermediate_size": 128, "max_position_embeddings": 34, "layer_norm_eps": 1e-5 }
+        """);
+        string json = $$"""
+        {
+          "name": "tiny-sotu",
+          "task": { "text": { "trainFile": "{{data}}/sotu-party-train.tsv", "testFile": "{{data}}/sotu-party-test.tsv",
+                              "validationSamples": 20, "sentence1Column": "Text", "config": "config.json",
+                              "vocab": "{{data}}/sotu-vocab.json", "merges": "{{data}}/sotu-merges.txt",
+                              "maxSequenceLength": 32, "weightDecay": 0.01, "threads": 2 } },
+          "subsampling": "random",
+          "ratios": [0.05, 0.1],
+          "seeds": [1, 2],
+          "grid": { "learningRate": [0.001], "batchSize": [8], "tempBalance": [false, true] },
+          "epochs": 2
+        }
+        """;
+        string path = Path.Combine(folder, "spec.json");
+        File.WriteAllText(path, edit is null ? json : edit(json));
+        return path;
+    }
+
+    [TestMethod]
+    public void BadTextSpecsAreRejectedBeforeAnythingRuns()
+    {
+        using var folder = new TempFolder();
+        string Error(Func<string, string> edit) => Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, edit))).Message;
+
+        StringAssert.Contains(Error(j => j.Replace("\"sentence1Column\": \"Text\"", "\"sentence1Column\": \"Passage\"", StringComparison.Ordinal)), "no column 'Passage'");
+        StringAssert.Contains(Error(j => j.Replace("\"config\": \"config.json\"", "\"config\": \"config.json\", \"checkpoint\": \".\"", StringComparison.Ordinal)), "exactly one of checkpoint");
+        StringAssert.Contains(Error(j => j.Replace("[0.05, 0.1]", "[0.001, 0.1]", StringComparison.Ordinal)), "leaves no training example");
+        StringAssert.Contains(Error(j => j.Replace("\"threads\": 2", "\"threads\": 2, \"kind\": \"ranking\"", StringComparison.Ordinal)), "ranking");
+        StringAssert.Contains(Error(j => j.Replace("\"name\": \"tiny-sotu\",", "\"name\": \"tiny-sotu\", \"task2\": 1,", StringComparison.Ordinal)), "task2");
+        Assert.HasCount(8, Trial.All(ExperimentSpec.Load(WriteSpec(folder.Path))));
+    }
+
+    [TestMethod]
+    public void ATinyTextExperimentRunsAndReportsTheErrorRate()
+    {
+        using var folder = new TempFolder();
+        ExperimentSpec spec = ExperimentSpec.Load(WriteSpec(folder.Path));
+        string results = Path.Combine(folder.Path, "results");
+        Assert.AreEqual((8, 0, 0), new ExperimentRunner(spec, folder.Path, results).Run());
+
+        var trials = Directory.GetFiles(Path.Combine(results, "trials")).Select(f => TrialResult.TryRead(f)!).ToList();
+        string[] lines = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Data", "sotu-party-train.tsv"));
+        foreach (TrialResult trial in trials)
+        {
+            Assert.AreEqual("error rate", trial.Metric);
+            Assert.AreEqual((int)Math.Floor(trial.Ratio * (lines.Length - 1 - 20)), trial.TrainSamples, "ratio of the pool left after the 20-row hold-out");
+            Assert.HasCount(2, trial.ValidationPerEpoch);
+            Assert.IsTrue(trial.Test is >= 0 and <= 1 && trial.ValidationPerEpoch.All(v => v is >= 0 and <= 1), trial.Id);
+            // 185 test passages: an error rate is a multiple of 1/185.
+            Assert.AreEqual(Math.Round(trial.Test * 185), trial.Test * 185, 1e-9, trial.Id);
+            Assert.AreEqual(trial.Configuration.TempBalance, trial.LearningRateFactors.Count > 0, trial.Id);
+            Assert.IsTrue(trial.AlphaAfter.Keys.Any(k => k.StartsWith("roberta.encoder.layer.1.", StringComparison.Ordinal)), "encoder layers are diagnosed");
+        }
+
+        // The balanced units of a transformer are its blocks (the paper's block-wise TempBalance).
+        string[] units = trials.First(t => t.Configuration.TempBalance).LearningRateFactors[0].Factors.Keys.Order(StringComparer.Ordinal).ToArray();
+        CollectionAssert.AreEqual(new[] { "roberta.encoder.layer.0", "roberta.encoder.layer.1" }, units);
+
+        Assert.IsTrue(Directory.Exists(Path.Combine(results, "data", "roberta-init-seed1")), "the shared initialisation is written once");
+
+        string report = Path.Combine(folder.Path, "report");
+        ExperimentReport.Write(results, report);
+        string md = File.ReadAllText(Path.Combine(report, "report.md"));
+        foreach (string section in new[] { "## Setup", "random weights, not pretrained", "test error rate (mean ± std)", "## TempBalance against fine-tuning", "| 0.05 | TB vs FT |", "metric-vs-ratio.png", "alpha-per-layer.png" })
+        {
+            StringAssert.Contains(md, section);
+        }
+    }
+}
