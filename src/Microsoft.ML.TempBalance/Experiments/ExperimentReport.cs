@@ -123,7 +123,7 @@ public static class ExperimentReport
         {
             (double mean, double std) = s.Test;
             double alphaStd = s.Results.Average(r => r.AlphaStdAfter);
-            md.AppendLine(Invariant($"| {s.Ratio:G4} | {s.Method} | {s.Configuration.Key} | {s.Results.Count} | {mean:G4} ± {std:G2} | {s.ValidationMean:G4} | {alphaStd:F3} |"));
+            md.AppendLine(Invariant($"| {s.Ratio:G4} | {s.Method} | {s.Configuration.Key} | {s.Results.Count} | {mean:G4} ± {(double.IsNaN(std) ? "n/a (1 seed)" : std.ToString("G2", CultureInfo.InvariantCulture))} | {s.ValidationMean:G4} | {alphaStd:F3} |"));
         }
 
         md.AppendLine();

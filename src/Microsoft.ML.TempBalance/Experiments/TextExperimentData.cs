@@ -7,7 +7,7 @@ namespace Microsoft.ML.TempBalance.Experiments;
 /// <summary>
 /// The pool, validation and test rows of a text task, its labels, and the checkpoint every trial starts from: the
 /// spec's folder, or a seeded random initialisation from its config, written once to the results folder
-/// (<c>data/roberta-init-seed*</c>, encoder only, so each trial's seed initialises its own head).
+/// (<c>data/roberta-init-seed*-hash</c>, encoder only, so each trial's seed initialises its own head).
 /// </summary>
 internal sealed record TextExperimentData(IReadOnlyList<TextRow> Pool, IReadOnlyList<TextRow> Validation, IReadOnlyList<TextRow> Test, IReadOnlyList<string> Labels, string Checkpoint)
 {
@@ -50,7 +50,15 @@ internal sealed record TextExperimentData(IReadOnlyList<TextRow> Pool, IReadOnly
 
     private static string Initialise(TextTaskSpec task, Func<string, string> resolve, string outFolder, Action<string> log)
     {
-        string folder = Path.Combine(outFolder, "data", $"roberta-init-seed{task.DataSeed}");
+        // Named by the inputs' content too, so an edited config or vocabulary never reuses a stale initialisation.
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (string file in new[] { task.Config!, task.Vocab!, task.Merges! })
+        {
+            hash.AppendData(File.ReadAllBytes(resolve(file)));
+        }
+
+        string digest = Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
+        string folder = Path.Combine(outFolder, "data", $"roberta-init-seed{task.DataSeed}-{digest}");
         if (Directory.Exists(folder))
         {
             return folder;

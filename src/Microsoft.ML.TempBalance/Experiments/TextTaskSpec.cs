@@ -127,6 +127,14 @@ public sealed record TextTaskSpec
             TextTable.RequireColumns(Path.Combine(folder, file!), source, this);
         }
 
+        foreach ((string? file, string key) in files.Skip(1).Take(ValidationFile is null ? 1 : 2))
+        {
+            if (TextTable.CountRows(Path.Combine(folder, file!)) == 0)
+            {
+                throw new InvalidDataException($"'{source}': task.text.{key} '{file}' has a header but no rows.");
+            }
+        }
+
         int pool = TextTable.CountRows(Path.Combine(folder, TrainFile)) - (ValidationFile is null ? ValidationSamples : 0);
         if (pool < 1 || ratios.Any(r => (int)Math.Floor(r * pool) < 1))
         {

@@ -9,8 +9,8 @@ namespace Microsoft.ML.TempBalance.Experiments;
 
 /// <summary>
 /// Runs one trial of a text task through the same fit as the ML.NET text trainers (AdamW, warmup + linear decay,
-/// clipping, best validation epoch kept), then scores the fixed test set: error rate (classification) or RMSE
-/// (similarity).
+/// clipping, best validation epoch kept; TB trials use the trainers' <c>WithTempBalance()</c> defaults with the grid's
+/// mapping and the task's unit), then scores the fixed test set: error rate (classification) or RMSE (similarity).
 /// </summary>
 internal static class TextTrialExecutor
 {
@@ -41,7 +41,7 @@ internal static class TextTrialExecutor
         var ml = new MLContext(seed: trial.Seed);
         var columns = new TextColumns("Label", "Sentence1", task.Sentence2Column is null ? null : "Sentence2", "Score", "PredictedLabel", task.Regression);
         Func<IReadOnlyList<TextRow>, IDataView> view = task.Regression ? rows => ScoreView(ml, rows) : ClassView(ml, data.Labels);
-        var analyzer = new SpectralAnalyzer(new TempBalanceOptions().Analyzer);
+        var analyzer = new SpectralAnalyzer(TextClassificationTrainer.Defaults.TempBalance().Analyzer);
         SpectralReport before;
         using (RobertaCheckpoint initial = RobertaCheckpoint.Load(data.Checkpoint, data.Labels, trial.Seed))
         {
@@ -51,13 +51,13 @@ internal static class TextTrialExecutor
         var settings = new TextFineTuning.Settings(
             data.Checkpoint, columns, c.BatchSize, spec.Epochs, c.LearningRate, task.WeightDecay, task.WarmupRatio, task.MaxSequenceLength,
             view(data.Validation), trial.Seed, task.Threads, TrialRecording.Optimizer(c.Optimizer, OptimizerKind.AdamW), GradientClipNorm: 1.0,
-            c.TempBalance ? new TempBalanceOptions { Mapping = TrialRecording.Mapping(c), Unit = task.BalanceUnit } : null, Lora: null, Reporter: null);
+            c.TempBalance ? TextClassificationTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c), Unit = task.BalanceUnit } : null, Lora: null, Reporter: null);
         (RobertaTransformer model, TrainingResult result) = TextFineTuning.Fit(ml, "TextExperiment", settings, view(indices.Select(i => data.Pool[i]).ToList()));
         using (model)
         {
             SpectralReport after = analyzer.Analyze(model.Checkpoint.Model, "trained");
             float[][] scores = model.Predict(data.Test.Select(r => (r.Sentence1, r.Sentence2)).ToList());
-            double test = task.Regression ? Rmse(scores, data.Test) : ErrorRate(scores, data.Test, data.Labels);
+            double test = task.Regression ? Rmse(scores, data.Test) : ErrorRate(scores, data.Test, model.Labels);
             return TrialRecording.Result(trial, indices.Length, result, v => Metric(v, task.Regression), task.MetricName, test, before, after, clock.Elapsed);
         }
     }

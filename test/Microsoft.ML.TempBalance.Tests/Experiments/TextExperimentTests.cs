@@ -44,7 +44,30 @@ public sealed class TextExperimentTests
         StringAssert.Contains(Error(j => j.Replace("[0.05, 0.1]", "[0.001, 0.1]", StringComparison.Ordinal)), "leaves no training example");
         StringAssert.Contains(Error(j => j.Replace("\"threads\": 2", "\"threads\": 2, \"kind\": \"ranking\"", StringComparison.Ordinal)), "ranking");
         StringAssert.Contains(Error(j => j.Replace("\"name\": \"tiny-sotu\",", "\"name\": \"tiny-sotu\", \"task2\": 1,", StringComparison.Ordinal)), "task2");
+        string empty = Path.Combine(folder.Path, "empty.tsv");
+        File.WriteAllText(empty, "Label\tYear\tText\n");
+        StringAssert.Contains(Error(j => j.Replace("\"validationSamples\": 20,", $"\"validationFile\": \"{empty}\",", StringComparison.Ordinal)), "has a header but no rows");
         Assert.HasCount(8, Trial.All(ExperimentSpec.Load(WriteSpec(folder.Path))));
+    }
+
+    [TestMethod]
+    public void ASimilarityTaskReportsTheRmseOfTheBestEpoch()
+    {
+        // Regression on the passages' year: only the plumbing (numeric labels, RMSE, best epoch) is under test.
+        using var folder = new TempFolder();
+        ExperimentSpec spec = ExperimentSpec.Load(WriteSpec(folder.Path, j => j
+            .Replace("\"sentence1Column\": \"Text\"", "\"sentence1Column\": \"Text\", \"kind\": \"similarity\", \"labelColumn\": \"Year\"", StringComparison.Ordinal)
+            .Replace("[0.05, 0.1]", "[0.05]", StringComparison.Ordinal).Replace("[1, 2]", "[1]", StringComparison.Ordinal)));
+        string results = Path.Combine(folder.Path, "results");
+        Assert.AreEqual((2, 0, 0), new ExperimentRunner(spec, folder.Path, results).Run());
+        foreach (TrialResult trial in Directory.GetFiles(Path.Combine(results, "trials")).Select(f => TrialResult.TryRead(f)!))
+        {
+            Assert.AreEqual("RMSE", trial.Metric);
+            Assert.AreEqual(trial.Validation, trial.ValidationPerEpoch[trial.BestEpoch], 1e-9);
+            Assert.AreEqual(trial.ValidationPerEpoch.Min(), trial.Validation, 1e-9, "the best epoch has the lowest validation RMSE");
+            // Years are 1982-2016 and the head starts near 0: an untrained-scale RMSE is in the thousands, not NaN or 0.
+            Assert.IsTrue(trial.Test is > 0 and < 5000 && double.IsFinite(trial.Test), $"test RMSE {trial.Test}");
+        }
     }
 
     [TestMethod]
@@ -65,7 +88,10 @@ public sealed class TextExperimentTests
             Assert.IsTrue(trial.Test is >= 0 and <= 1 && trial.ValidationPerEpoch.All(v => v is >= 0 and <= 1), trial.Id);
             // 185 test passages: an error rate is a multiple of 1/185.
             Assert.AreEqual(Math.Round(trial.Test * 185), trial.Test * 185, 1e-9, trial.Id);
-            Assert.AreEqual(trial.Configuration.TempBalance, trial.LearningRateFactors.Count > 0, trial.Id);
+            Assert.AreEqual(trial.Validation, trial.ValidationPerEpoch[trial.BestEpoch], 1e-12, trial.Id);
+            // The text cadence (the reference code's): every max(1, batches / 10) steps, here every step.
+            int steps = 2 * (int)Math.Ceiling(trial.TrainSamples / 8.0);
+            Assert.IsTrue(trial.Configuration.TempBalance ? trial.LearningRateFactors.Count >= steps : trial.LearningRateFactors.Count == 0, trial.Id);
             Assert.IsTrue(trial.AlphaAfter.Keys.Any(k => k.StartsWith("roberta.encoder.layer.1.", StringComparison.Ordinal)), "encoder layers are diagnosed");
         }
 
@@ -73,7 +99,7 @@ public sealed class TextExperimentTests
         string[] units = trials.First(t => t.Configuration.TempBalance).LearningRateFactors[0].Factors.Keys.Order(StringComparer.Ordinal).ToArray();
         CollectionAssert.AreEqual(new[] { "roberta.encoder.layer.0", "roberta.encoder.layer.1" }, units);
 
-        Assert.IsTrue(Directory.Exists(Path.Combine(results, "data", "roberta-init-seed1")), "the shared initialisation is written once");
+        Assert.HasCount(1, Directory.GetDirectories(Path.Combine(results, "data"), "roberta-init-seed1-*"), "the shared initialisation is written once");
 
         string report = Path.Combine(folder.Path, "report");
         ExperimentReport.Write(results, report);
