@@ -139,8 +139,11 @@ public sealed class SpectralAnalyzer
 
     private static string? NonFiniteProblem(torch.Tensor matrices)
     {
-        using torch.Tensor finite = torch.isfinite(matrices).all();
-        if (finite.item<bool>())
+        // A finite sum proves every entry finite (NaN and ±inf propagate through a sum) without the full-size
+        // mask isfinite allocates. Summed in float64, finite float32 weights cannot overflow; the exact check runs
+        // only when the sum is not finite (complex or float64 weights near their range's end can overflow it).
+        using torch.Tensor sum = matrices.sum(type: matrices.is_complex() ? null : torch.float64);
+        if (AllFinite(sum) || AllFinite(matrices))
         {
             return null;
         }
@@ -148,6 +151,12 @@ public sealed class SpectralAnalyzer
         using torch.Tensor nan = torch.isnan(matrices).sum();
         using torch.Tensor inf = torch.isinf(matrices).sum();
         return $"the weight holds {nan.item<long>()} NaN and {inf.item<long>()} infinite values; no spectrum was computed";
+    }
+
+    private static bool AllFinite(torch.Tensor values)
+    {
+        using torch.Tensor finite = torch.isfinite(values).all();
+        return finite.item<bool>();
     }
 
     private static LayerSpectrum Describe(LayerWeight layer) => new()

@@ -13,6 +13,8 @@ public sealed class SpectralAnalyzerTests
     [DataRow(256, 128, 3.0)]
     [DataRow(96, 200, 4.5)]
     [DataRow(160, 160, 2.5)]
+    [DataRow(1000, 300, 3.0)] // sides from 256 up take the block-triangular Gram product, here with a ragged last panel
+    [DataRow(300, 700, 4.0)]
     public void AlphaOfAMatrixWithKnownSingularValuesMatchesTheFloat64Formula(int rows, int cols, double tail)
     {
         double[] sigma = KnownSpectra.HeavyTailedSigma(Math.Min(rows, cols), tail, seed: rows + cols);
@@ -27,6 +29,23 @@ public sealed class SpectralAnalyzerTests
         Assert.AreEqual(lambda.Sum() / lambda.Max(), layer.StableRank, 1e-3 * layer.StableRank);
         Assert.AreEqual(layer.Alpha * Math.Log10(layer.SpectralNorm), layer.AlphaWeighted, 1e-12);
         Assert.AreEqual(Math.Log10(lambda.Sum()), layer.LogNorm, 1e-5);
+    }
+
+    [TestMethod]
+    [DataRow(500, 400)]
+    [DataRow(400, 500)]
+    [DataRow(100, 80)]
+    public void EveryEigenvalueMatchesTheSquaredSingularValuesOfAFloat64Svd(int rows, int cols)
+    {
+        using var w = torch.randn(new long[] { rows, cols }, generator: new torch.Generator(7));
+        using var singular = torch.linalg.svdvals(w.to(torch.float64));
+        double[] expected = singular.data<double>().Select(s => s * s).Order().ToArray();
+        IReadOnlyList<double> actual = new SpectralAnalyzer(AnyCount).Analyze(new Dictionary<string, torch.Tensor> { ["fc.weight"] = w }, "random")["fc"].Eigenvalues;
+        Assert.HasCount(expected.Length, actual);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.AreEqual(expected[i], actual[i], 2e-5 * expected[^1], $"eigenvalue {i}");
+        }
     }
 
     [TestMethod]
