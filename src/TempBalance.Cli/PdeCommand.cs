@@ -24,13 +24,13 @@ internal static class PdeCommand
 
     private static CliCommand Generate(TextWriter output, TextWriter error)
     {
-        var equation = new Option<string>("--equation") { Description = "advection, burgers, cfd1d or darcy.", Required = true };
-        equation.AcceptOnlyFromAmong("advection", "burgers", "cfd1d", "darcy");
+        var equation = new Option<string>("--equation") { Description = "advection, burgers, cfd1d, cfd2d or darcy.", Required = true };
+        equation.AcceptOnlyFromAmong("advection", "burgers", "cfd1d", "cfd2d", "darcy");
         var samples = new Option<int>("--samples") { Required = true };
         var resolution = new Option<int>("--resolution") { Description = "Points per axis in the file.", Required = true };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
-        var frames = new Option<int?>("--frames") { Description = "Frames per sample (default: 201 advection/burgers, 21 cfd1d)." };
-        var parameter = new Option<double?>("--parameter") { Description = "beta (advection, darcy), Nu (burgers) or eta = zeta (cfd1d); PDEBench's defaults otherwise." };
+        var frames = new Option<int?>("--frames") { Description = "Frames per sample (default: 201 advection/burgers, 21 cfd1d/cfd2d)." };
+        var parameter = new Option<double?>("--parameter") { Description = "beta (advection, darcy), Nu (burgers) or eta = zeta (cfd1d, cfd2d; cfd2d at Mach 0.1); PDEBench's defaults otherwise." };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
         var outPath = new Option<string>("--out") { Description = "The .hdf5 file to write (PDEBench layout).", Required = true };
         var command = new CliCommand("generate", "Generate a PDE data set in the PDEBench HDF5 layout.") { equation, samples, resolution, seed, frames, parameter, threads, outPath };
@@ -47,6 +47,7 @@ internal static class PdeCommand
                     "advection" => PdeGenerators.Advection(n, r, p ?? 0.1, parsed.GetValue(frames) ?? 201, seed: s, threads: t, progress: progress),
                     "burgers" => PdeGenerators.Burgers(n, r, p ?? 0.001, parsed.GetValue(frames) ?? 201, seed: s, threads: t, progress: progress),
                     "cfd1d" => PdeGenerators.CompressibleFlow1D(n, r, p ?? 0.01, p ?? 0.01, parsed.GetValue(frames) ?? 21, seed: s, threads: t, progress: progress),
+                    "cfd2d" => PdeGenerators.CompressibleFlow2D(n, r, p ?? 0.01, p ?? 0.01, frames: parsed.GetValue(frames) ?? 21, seed: s, threads: t, progress: progress),
                     _ => PdeGenerators.Darcy(n, r, p ?? 100, seed: s, threads: t, progress: progress),
                 };
                 PdeBenchHdf5.Write(data, parsed.GetValue(outPath)!);

@@ -36,6 +36,7 @@ internal sealed record PdeExperimentData(PdeDataset Pool, PdeDataset Validation,
                 "advection" => PdeGenerators.Advection(samples, task.Resolution, task.Parameter ?? 0.1, task.Frames, seed: seed),
                 "burgers" => PdeGenerators.Burgers(samples, task.Resolution, task.Parameter ?? 0.001, task.Frames, seed: seed),
                 "cfd1d" => PdeGenerators.CompressibleFlow1D(samples, task.Resolution, task.Parameter ?? 0.01, task.Parameter ?? 0.01, task.Frames, seed: seed),
+                "cfd2d" => PdeGenerators.CompressibleFlow2D(samples, task.Resolution, task.Parameter ?? 0.01, task.Parameter ?? 0.01, frames: task.Frames, seed: seed),
                 _ => PdeGenerators.Darcy(samples, task.Resolution, task.Parameter ?? 100, seed: seed),
             };
             PdeBenchHdf5.Write(data, path);

@@ -9,7 +9,7 @@ namespace Microsoft.ML.TempBalance.Experiments;
 /// </summary>
 public sealed record PdeTaskSpec
 {
-    /// <summary>advection, burgers, cfd1d or darcy (generated); ignored when files are given.</summary>
+    /// <summary>advection, burgers, cfd1d, cfd2d or darcy (generated); ignored when files are given.</summary>
     public string Equation { get; init; } = "darcy";
 
     /// <summary>Points per axis of generated data.</summary>
@@ -81,9 +81,9 @@ public sealed record PdeTaskSpec
                 }
             }
         }
-        else if (Equation is not ("advection" or "burgers" or "cfd1d" or "darcy"))
+        else if (Equation is not ("advection" or "burgers" or "cfd1d" or "cfd2d" or "darcy"))
         {
-            throw new InvalidDataException($"'{source}': task.pde.equation '{Equation}' is unknown; expected advection, burgers, cfd1d or darcy (or give trainFile, validationFile and testFile).");
+            throw new InvalidDataException($"'{source}': task.pde.equation '{Equation}' is unknown; expected advection, burgers, cfd1d, cfd2d or darcy (or give trainFile, validationFile and testFile).");
         }
 
         if (Model is not ("fno" or "unet"))

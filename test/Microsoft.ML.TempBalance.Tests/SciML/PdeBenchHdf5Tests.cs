@@ -78,6 +78,29 @@ public sealed class PdeBenchHdf5Tests
     }
 
     [TestMethod]
+    public void Generated2dCfdRoundTripsWithPdeBenchDatasetNames()
+    {
+        using var folder = new TempFolder();
+        string path = Path.Combine(folder.Path, "2D_CFD_Rand_M0.1_Eta0.01_Zeta0.01_periodic_Train.hdf5");
+        PdeDataset data = PdeGenerators.CompressibleFlow2D(samples: 2, resolution: 8, frames: 3, endTime: 0.01, seed: 4);
+        PdeBenchHdf5.Write(data, path);
+        using (var file = H5File.OpenRead(path))
+        {
+            foreach (string name in new[] { "density", "pressure", "Vx", "Vy" })
+            {
+                CollectionAssert.AreEqual(new ulong[] { 2, 3, 8, 8 }, file.Dataset(name).Space.Dimensions, name);
+            }
+
+            Assert.AreEqual(0.1, file.Attribute("M").Read<double>(), 1e-15);
+        }
+
+        PdeDataset read = PdeBenchHdf5.Read(path);
+        Assert.AreEqual("cfd2d", read.Equation);
+        CollectionAssert.AreEqual(data.Channels.ToArray(), read.Channels.ToArray());
+        CollectionAssert.AreEqual(data.Data, read.Data);
+    }
+
+    [TestMethod]
     public void BadFilesAreNamed()
     {
         using var folder = new TempFolder();

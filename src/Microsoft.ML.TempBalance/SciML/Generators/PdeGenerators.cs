@@ -126,6 +126,131 @@ public static class PdeGenerators
     }
 
     /// <summary>
+    /// 2D compressible Navier–Stokes (PDEBench's "2D CFD", Rand initial conditions, sciml-notes 4.5): η = ζ = 0.01
+    /// and Mach number 0.1 by default, domain [0, 1]² periodic. Per sample: ρ₀, T₀ ~ U[0.1, 10], δρ, δp ~
+    /// U[0.01, 0.2], p₀ = ρ₀T₀; four random fields Σ |k|^(−½) sin(k·x + φ) over the 64 integer modes (i, j) ∈ [−4, 4]²
+    /// with i·j ≠ 0; the velocity scaled to a mean speed of M·√(ΓT₀), ρ = ρ₀(1 + δρ·d/mean|d|), p = p₀(1 + δp·p̃/mean|p̃|);
+    /// with probability 0.5 a tanh window (width 0.01) outside which v = 0, ρ = ρ₀, p = p₀. Solved by
+    /// <see cref="Generators.CompressibleFlow2D"/> at <paramref name="solverResolution"/>² cells (default the output
+    /// resolution; PDEBench generates at 128² and trains at 64²) and kept by striding. Channels: density, pressure, Vx, Vy.
+    /// </summary>
+    public static PdeDataset CompressibleFlow2D(int samples, int resolution, double eta = 0.01, double zeta = 0.01, double mach = 0.1, int frames = 21, double endTime = 1.0, int? solverResolution = null, int seed = 0, int threads = 0, IProgress<int>? progress = null)
+    {
+        Check(samples, resolution, frames);
+        int solver = solverResolution ?? resolution;
+        if (solver % resolution != 0)
+        {
+            throw new ArgumentException($"solverResolution ({solver}) must be a multiple of resolution ({resolution}).", nameof(solverResolution));
+        }
+
+        int stride = solver / resolution;
+        long size = (long)resolution * resolution;
+        var data = new float[samples * frames * size * 4];
+        float[] fine = CellCentres(solver, 0, 1);
+        float[] t = Times(frames, endTime);
+        ForEachSample(samples, threads, progress, s =>
+        {
+            RandomFlow start = RandomFlow2D(SampleRandom(seed, s), fine, mach);
+            double[][][] solution = Generators.CompressibleFlow2D.Solve(start.Density, start.VelocityX, start.VelocityY, start.Pressure, solver, eta, zeta, t.Select(v => (double)v).ToArray());
+            int[] order = { 0, 3, 1, 2 }; // density, pressure, Vx, Vy from (ρ, vx, vy, p)
+            for (int k = 0; k < frames; k++)
+            {
+                for (int i = 0; i < resolution; i++)
+                {
+                    for (int j = 0; j < resolution; j++)
+                    {
+                        for (int c = 0; c < 4; c++)
+                        {
+                            data[(((s * frames + k) * size) + (long)i * resolution + j) * 4 + c] = (float)solution[k][order[c]][i * stride * solver + j * stride];
+                        }
+                    }
+                }
+            }
+        });
+        float[] x = Enumerable.Range(0, resolution).Select(i => fine[i * stride]).ToArray();
+        return new PdeDataset("cfd2d", data, samples, frames, new[] { resolution, resolution }, new[] { "density", "pressure", "Vx", "Vy" }, new[] { x, x }, t,
+            new Dictionary<string, double> { ["eta"] = eta, ["zeta"] = zeta, ["M"] = mach });
+    }
+
+    /// <summary>One sample's random initial (ρ, vx, vy, p) on the n x n cell centres <paramref name="x"/> (see <see cref="CompressibleFlow2D"/>).</summary>
+    internal static RandomFlow RandomFlow2D(Random random, float[] x, double mach)
+    {
+        int n = x.Length;
+        double Uniform(double low, double high) => low + (high - low) * random.NextDouble();
+        double rho0 = Uniform(0.1, 10), temperature = Uniform(0.1, 10), dRho = Uniform(0.01, 0.2), dP = Uniform(0.01, 0.2);
+        double p0 = rho0 * temperature;
+        double speed = mach * Math.Sqrt(Generators.CompressibleFlow1D.Gamma * temperature);
+        double[] Field()
+        {
+            var modes = new List<(double Kx, double Ky, double Amplitude, double Phase)>();
+            for (int i = -4; i <= 4; i++)
+            {
+                for (int j = -4; j <= 4; j++)
+                {
+                    if (i * j != 0)
+                    {
+                        double kx = 2 * Math.PI * i, ky = 2 * Math.PI * j;
+                        modes.Add((kx, ky, Math.Pow(kx * kx + ky * ky, -0.25), Uniform(0, 2 * Math.PI)));
+                    }
+                }
+            }
+
+            var values = new double[n * n];
+            for (int a = 0; a < n; a++)
+            {
+                for (int b = 0; b < n; b++)
+                {
+                    double sum = 0;
+                    foreach ((double kx, double ky, double amplitude, double phase) in modes)
+                    {
+                        sum += amplitude * Math.Sin(kx * x[a] + ky * x[b] + phase);
+                    }
+
+                    values[a * n + b] = sum;
+                }
+            }
+
+            return values;
+        }
+
+        double[] vx = Field(), vy = Field(), pField = Field(), dField = Field();
+        double meanSpeed = Enumerable.Range(0, n * n).Average(c => Math.Sqrt(vx[c] * vx[c] + vy[c] * vy[c]));
+        double meanD = dField.Average(Math.Abs), meanP = pField.Average(Math.Abs);
+        var density = new double[n * n];
+        var pressure = new double[n * n];
+        for (int c = 0; c < n * n; c++)
+        {
+            vx[c] *= speed / meanSpeed;
+            vy[c] *= speed / meanSpeed;
+            density[c] = rho0 * (1 + dRho * dField[c] / meanD);
+            pressure[c] = p0 * (1 + dP * pField[c] / meanP);
+        }
+
+        bool windowed = random.NextDouble() < 0.5;
+        if (windowed)
+        {
+            double xL = Uniform(0.1, 0.45), yL = Uniform(0.1, 0.45), xR = Uniform(0.55, 0.9), yR = Uniform(0.55, 0.9);
+            for (int a = 0; a < n; a++)
+            {
+                for (int b = 0; b < n; b++)
+                {
+                    double window = 0.25 * (Math.Tanh((x[a] - xL) / 0.01) - Math.Tanh((x[a] - xR) / 0.01)) * (Math.Tanh((x[b] - yL) / 0.01) - Math.Tanh((x[b] - yR) / 0.01));
+                    int c = a * n + b;
+                    vx[c] *= window;
+                    vy[c] *= window;
+                    density[c] = rho0 + (density[c] - rho0) * window;
+                    pressure[c] = p0 + (pressure[c] - p0) * window;
+                }
+            }
+        }
+
+        return new RandomFlow(density, vx, vy, pressure, temperature, windowed);
+    }
+
+    /// <summary>A random 2D initial condition with the temperature T₀ it was drawn with and whether it was windowed.</summary>
+    internal sealed record RandomFlow(double[] Density, double[] VelocityX, double[] VelocityY, double[] Pressure, double Temperature, bool Windowed);
+
+    /// <summary>
     /// 2D Darcy flow −∇·(a∇u) = β on (0, 1)², u = 0 on the boundary, at n x n: a = 1 where a sum of 5 random
     /// Gaussian bumps exceeds its mean and 0.1 elsewhere, u from <see cref="DarcySolver"/>. Stored as two frames
     /// [a, u]. The threshold is each sample's own mean (PDEBench uses the mean over a batch of 200 samples, which
