@@ -86,6 +86,8 @@ internal static class FnoThroughputBenchmark
         Time("advection 1024 pts, 201 frames (exact)", 200, () => PdeGenerators.Advection(200, 1024, 0.1, 201, seed: 1, threads: 2));
         Time("burgers Nu 0.001, 256 pts, 201 frames", 8, () => PdeGenerators.Burgers(8, 256, 0.001, 201, seed: 1, threads: 2));
         Time("cfd1d eta 0.01, 128 pts kept of 512, 21 frames", 8, () => PdeGenerators.CompressibleFlow1D(8, 128, 0.01, 0.01, 21, seed: 1, threads: 2));
+        Time("cfd2d eta 0.01, M 0.1, 32x32, 21 frames", 4, () => PdeGenerators.CompressibleFlow2D(4, 32, 0.01, 0.01, frames: 21, seed: 1, threads: 2));
+        Time("cfd2d eta 0.01, M 0.1, 64x64, 21 frames", 2, () => PdeGenerators.CompressibleFlow2D(2, 64, 0.01, 0.01, frames: 21, seed: 1, threads: 2));
         Time("darcy beta 100, 64x64", 200, () => PdeGenerators.Darcy(200, 64, 100, seed: 1, threads: 2));
     }
 

@@ -6,11 +6,13 @@ namespace Microsoft.ML.TempBalance.Runtime;
 /// Keeps large native allocations (torch's CPU tensors) in glibc's heap instead of separate <c>mmap</c> regions.
 /// By default glibc maps every block above its mmap threshold (at most 32 MB) on its own and unmaps it when freed,
 /// so a tensor of that size allocated once per step (an FNO's 128-channel projection at 64² and batch 20 is 42 MB)
-/// page-faults its whole size again on every step: on the 2-core machine of docs/benchmarks.md an FNO2d training
-/// step ran 2.9x slower that way, with half the CPU time in the kernel. With mmap off and a 1 GB trim threshold,
-/// freed blocks are reused; the process keeps its peak native heap instead of returning it between steps (as
-/// PyTorch's GPU caching allocator does). Linux with glibc (<c>libc.so.6</c>) only; elsewhere, or with the
-/// environment variable <c>TEMPBALANCE_SYSTEM_MALLOC=1</c>, nothing changes.
+/// page-faults its whole size again on every step: on the 2-core machine of docs/benchmarks.md FNO2d training ran
+/// about 4x slower that way, with half the CPU time in the kernel. With mmap off and a 1 GB trim threshold, freed
+/// blocks are reused, and the process keeps its peak native heap (up to 1 GB of it free) instead of returning it
+/// between steps, as PyTorch's GPU caching allocator does. Threads other than the process's main thread allocate
+/// from glibc arenas of 64 MB heaps, so there a single block above 64 MB is still mapped on its own. Process-wide,
+/// Linux with glibc (<c>libc.so.6</c>) only; elsewhere, or with the environment variable
+/// <c>TEMPBALANCE_SYSTEM_MALLOC=1</c>, nothing changes.
 /// </summary>
 internal static class NativeHeap
 {

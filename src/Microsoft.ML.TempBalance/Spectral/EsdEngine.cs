@@ -50,23 +50,25 @@ internal static class EsdEngine
 
         // LAPACK's symmetric eigensolver parallelises poorly inside one small matrix; one matrix per thread keeps
         // every core busy (measured: 1.6x faster than torch's own threading on 2 cores, see docs/benchmarks.md).
-        int callerThreads = torch.get_num_threads();
+        // The thread count is per thread (OpenMP and MKL), so each worker restores its own: pool threads outlive
+        // this call.
         int next = -1;
-        try
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, _ =>
         {
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, _ =>
+            int workerThreads = torch.get_num_threads();
+            torch.set_num_threads(1);
+            try
             {
-                torch.set_num_threads(1);
                 for (int k = Interlocked.Increment(ref next); k < order.Length; k = Interlocked.Increment(ref next))
                 {
                     results[order[k]] = Eigenvalues(grams[order[k]]);
                 }
-            });
-        }
-        finally
-        {
-            torch.set_num_threads(callerThreads);
-        }
+            }
+            finally
+            {
+                torch.set_num_threads(workerThreads);
+            }
+        });
 
         return results;
     }
@@ -113,10 +115,11 @@ internal static class EsdEngine
         return gram;
     }
 
+    // Runs on worker threads, which have no dispose scope of their own.
     private static double[] Eigenvalues(torch.Tensor grams)
     {
-        using torch.Tensor eig = torch.linalg.eigvalsh(grams);
-        using torch.Tensor asDouble = eig.to(torch.float64).cpu().contiguous();
+        using var scope = torch.NewDisposeScope();
+        torch.Tensor asDouble = torch.linalg.eigvalsh(grams).to(torch.float64).cpu().contiguous();
         double[] pooled = asDouble.data<double>().ToArray();
         for (int k = 0; k < pooled.Length; k++)
         {

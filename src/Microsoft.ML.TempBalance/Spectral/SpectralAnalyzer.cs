@@ -139,10 +139,10 @@ public sealed class SpectralAnalyzer
 
     private static string? NonFiniteProblem(torch.Tensor matrices)
     {
-        // A finite sum proves every entry finite (NaN and ±inf propagate through a sum) without the full-size
-        // mask isfinite allocates. Summed in float64, finite float32 weights cannot overflow; the exact check runs
-        // only when the sum is not finite (complex or float64 weights near their range's end can overflow it).
-        using torch.Tensor sum = matrices.sum(type: matrices.is_complex() ? null : torch.float64);
+        // A finite sum proves every entry finite (NaN and ±inf propagate through a sum) in one reduction, without
+        // the full-size mask isfinite allocates; the exact check runs only when the sum is not finite, which huge
+        // but finite weights can also cause.
+        using torch.Tensor sum = matrices.sum();
         if (AllFinite(sum) || AllFinite(matrices))
         {
             return null;

@@ -7,7 +7,7 @@ namespace Microsoft.ML.TempBalance.SciML.Generators;
 /// star fluxes built from (ρ*, S*, p*), the two-stage midpoint update with Δt = 0.3·Δx/max(c + |v|), then an
 /// operator-split explicit viscous step (coefficient (4η/3 + ζ) times the face density, as PDEBench's code, with no
 /// cross terms). Every update is in flux-difference form, so mass, momentum and energy are conserved to round-off
-/// (unless the pressure floor p ← 1e-4 for p ≤ 1e-8 has to act).
+/// (unless the pressure floor p ← 1e-4 for p ≤ 1e-8, applied after each stage, has to act).
 /// </summary>
 public static class CompressibleFlow1D
 {
@@ -47,6 +47,7 @@ public static class CompressibleFlow1D
                     }
                 }
 
+                PressureFloor(stage);
                 HydroRate(stage, dx, rate);
                 for (int q = 0; q < 3; q++)
                 {

@@ -5,15 +5,17 @@ namespace Microsoft.ML.TempBalance.SciML.Generators;
 /// sciml-notes 4.4–4.5: conservative variables (ρ, ρvx, ρvy, E) with E = p/(Γ−1) + ½ρ|v|², Γ = 5/3; per direction,
 /// MUSCL/MC reconstruction of (ρ, vx, vy, p) (first order in a cell whose reconstruction would make ρ or p
 /// non-positive) and HLLC fluxes with Davis wave speeds, the transverse velocity carried by the upwind star state;
-/// the x and y flux differences of the same state are summed (unsplit), with the two-stage midpoint update. Then an
-/// operator-split explicit viscous step per direction (normal velocity with (4η/3 + ζ), transverse with η, both
-/// times the face density, no cross terms, as PDEBench's code). Δt = 0.3 / max((|vx| + c)/Δx + (|vy| + c)/Δy), the
-/// unsplit form of the 1D solver's 0.3·Δx/max(c + |v|). Every update is in flux-difference form, so mass, both
-/// momenta and energy are conserved to round-off (unless the pressure floor p ← 1e-4 for p ≤ 1e-8 has to act).
+/// the x and y flux differences of the same state are summed (unsplit), with the two-stage midpoint update and
+/// PDEBench's step Δt = 0.3·min(Δx/max(c + |vx|), Δy/max(c + |vy|)). Then an operator-split explicit viscous step
+/// per direction (normal velocity with (4η/3 + ζ), transverse with η, both times the face density, no cross terms,
+/// as PDEBench's code). Every update is in flux-difference form, so mass, both momenta and energy are conserved to
+/// round-off (unless the pressure floor p ← 1e-4 for p ≤ 1e-8, applied after each stage, has to act). A flow that
+/// varies along one axis only reproduces <see cref="CompressibleFlow1D"/> step for step.
 /// </summary>
 public static class CompressibleFlow2D
 {
     private const int Variables = 4;
+    private const double Gamma = CompressibleFlow1D.Gamma;
 
     /// <summary>
     /// Frames of (ρ, vx, vy, p) at <paramref name="times"/>: result[frame][variable][i·n + j], with i along x and
@@ -30,19 +32,19 @@ public static class CompressibleFlow2D
             }
         }
 
-        double dx = 1.0 / n;
-        var u = NewState(cells);
+        var grid = new Workspace(n);
+        double[][] u = grid.State();
         for (int c = 0; c < cells; c++)
         {
             double rho = density[c], vx = velocityX[c], vy = velocityY[c];
             u[0][c] = rho;
             u[1][c] = rho * vx;
             u[2][c] = rho * vy;
-            u[3][c] = pressure[c] / (CompressibleFlow1D.Gamma - 1) + 0.5 * rho * (vx * vx + vy * vy);
+            u[3][c] = pressure[c] / (Gamma - 1) + 0.5 * rho * (vx * vx + vy * vy);
         }
 
-        var stage = NewState(cells);
-        var rate = NewState(cells);
+        double[][] stage = grid.State();
+        double[][] rate = grid.State();
         var frames = new double[times.Count][][];
         double t = 0;
         for (int k = 0; k < times.Count; k++)
@@ -50,8 +52,8 @@ public static class CompressibleFlow2D
             while (t < times[k] - 1e-12)
             {
                 cancellation.ThrowIfCancellationRequested();
-                double dt = Math.Min(0.3 / MaxRate(u, n, dx), times[k] - t);
-                HydroRate(u, n, dx, rate);
+                double dt = Math.Min(0.3 * grid.Dx / MaxSignalSpeed(u, grid), times[k] - t);
+                HydroRate(u, grid, rate);
                 for (int q = 0; q < Variables; q++)
                 {
                     for (int c = 0; c < cells; c++)
@@ -60,7 +62,8 @@ public static class CompressibleFlow2D
                     }
                 }
 
-                HydroRate(stage, n, dx, rate);
+                PressureFloor(stage);
+                HydroRate(stage, grid, rate);
                 for (int q = 0; q < Variables; q++)
                 {
                     for (int c = 0; c < cells; c++)
@@ -69,73 +72,71 @@ public static class CompressibleFlow2D
                     }
                 }
 
-                Viscous(u, n, dx, dt, eta, zeta, alongX: true);
-                Viscous(u, n, dx, dt, eta, zeta, alongX: false);
-
+                Viscous(u, grid, dt, eta, zeta, alongX: true);
+                Viscous(u, grid, dt, eta, zeta, alongX: false);
                 PressureFloor(u);
                 t += dt;
             }
 
-            frames[k] = Primitives(u);
+            double[][] frame = grid.State();
+            Primitives(u, frame);
+            frames[k] = frame;
         }
 
         return frames;
     }
 
-    private static double[][] NewState(int cells) => Enumerable.Range(0, Variables).Select(_ => new double[cells]).ToArray();
-
-    private static double MaxRate(double[][] u, int n, double dx)
+    // max over both axes of max(|v_axis| + c), the denominator of PDEBench's step (Δx = Δy).
+    private static double MaxSignalSpeed(double[][] u, Workspace grid)
     {
+        double[][] w = grid.Primitive;
+        Primitives(u, w);
         double max = 0;
-        double[][] w = Primitives(u);
-        for (int c = 0; c < n * n; c++)
+        for (int c = 0; c < w[0].Length; c++)
         {
-            double sound = Math.Sqrt(CompressibleFlow1D.Gamma * Math.Max(w[3][c], 0) / w[0][c]);
-            max = Math.Max(max, (Math.Abs(w[1][c]) + sound + Math.Abs(w[2][c]) + sound) / dx);
+            double sound = Math.Sqrt(Gamma * Math.Max(w[3][c], 0) / w[0][c]);
+            max = Math.Max(max, Math.Max(Math.Abs(w[1][c]) + sound, Math.Abs(w[2][c]) + sound));
         }
 
         return max;
     }
 
-    private static double[][] Primitives(double[][] u)
+    private static void Primitives(double[][] u, double[][] w)
     {
-        int cells = u[0].Length;
-        var w = NewState(cells);
-        for (int c = 0; c < cells; c++)
+        for (int c = 0; c < u[0].Length; c++)
         {
             double rho = u[0][c], vx = u[1][c] / rho, vy = u[2][c] / rho;
             w[0][c] = rho;
             w[1][c] = vx;
             w[2][c] = vy;
-            w[3][c] = (CompressibleFlow1D.Gamma - 1) * (u[3][c] - 0.5 * rho * (vx * vx + vy * vy));
+            w[3][c] = (Gamma - 1) * (u[3][c] - 0.5 * rho * (vx * vx + vy * vy));
         }
-
-        return w;
     }
 
     // rate = ∂x F(U) + ∂y G(U), both from the same state.
-    private static void HydroRate(double[][] u, int n, double dx, double[][] rate)
+    private static void HydroRate(double[][] u, Workspace grid, double[][] rate)
     {
-        double[][] w = Primitives(u);
+        Primitives(u, grid.Primitive);
         foreach (double[] r in rate)
         {
             Array.Clear(r);
         }
 
-        AddDirection(w, n, dx, rate, alongX: true);
-        AddDirection(w, n, dx, rate, alongX: false);
+        AddDirection(grid, rate, alongX: true);
+        AddDirection(grid, rate, alongX: false);
     }
 
-    // The flux difference along one axis.
-    private static void AddDirection(double[][] w, int n, double dx, double[][] rate, bool alongX)
+    // Adds the flux difference along one axis of the primitives in grid.Primitive.
+    private static void AddDirection(Workspace grid, double[][] rate, bool alongX)
     {
-        int cells = n * n;
-        int Next(int c, int step) => Neighbour(c, step, n, alongX);
+        double[][] w = grid.Primitive, slope = grid.Slope, flux = grid.Flux;
+        int[] previous = alongX ? grid.PreviousX : grid.PreviousY;
+        int[] next = alongX ? grid.NextX : grid.NextY;
+        int cells = w[0].Length;
         int normal = alongX ? 1 : 2, transverse = alongX ? 2 : 1;
-        var slope = NewState(cells);
         for (int c = 0; c < cells; c++)
         {
-            int left = Next(c, -1), right = Next(c, 1);
+            int left = previous[c], right = next[c];
             for (int q = 0; q < Variables; q++)
             {
                 slope[q][c] = Muscl.Slope(w[q][left], w[q][c], w[q][right]);
@@ -150,12 +151,11 @@ public static class CompressibleFlow2D
             }
         }
 
-        // flux[q][c] is the flux through the face between c and its next neighbour.
-        var flux = NewState(cells);
+        // flux[q][c] is the flux through the face between c and next[c].
         Span<double> f = stackalloc double[Variables];
         for (int c = 0; c < cells; c++)
         {
-            int d = Next(c, 1);
+            int d = next[c];
             Hllc(
                 w[0][c] + 0.5 * slope[0][c], w[normal][c] + 0.5 * slope[normal][c], w[transverse][c] + 0.5 * slope[transverse][c], w[3][c] + 0.5 * slope[3][c],
                 w[0][d] - 0.5 * slope[0][d], w[normal][d] - 0.5 * slope[normal][d], w[transverse][d] - 0.5 * slope[transverse][d], w[3][d] - 0.5 * slope[3][d],
@@ -170,21 +170,15 @@ public static class CompressibleFlow2D
         {
             for (int c = 0; c < cells; c++)
             {
-                rate[q][c] += (flux[q][c] - flux[q][Next(c, -1)]) / dx;
+                rate[q][c] += (flux[q][c] - flux[q][previous[c]]) / grid.Dx;
             }
         }
     }
 
-    // Cell (i, j) is i·n + j; the periodic neighbour `step` cells away along x (i) or y (j).
-    private static int Neighbour(int cell, int step, int n, bool alongX) => alongX
-        ? ((cell / n + step + n) % n) * n + cell % n
-        : (cell / n) * n + (cell % n + step + n) % n;
-
     /// <summary>HLLC flux (mass, normal momentum, transverse momentum, energy) between two primitive states.</summary>
     internal static void Hllc(double rhoL, double vL, double tL, double pL, double rhoR, double vR, double tR, double pR, Span<double> flux)
     {
-        const double gamma = CompressibleFlow1D.Gamma;
-        double cL = Math.Sqrt(gamma * pL / rhoL), cR = Math.Sqrt(gamma * pR / rhoR);
+        double cL = Math.Sqrt(Gamma * pL / rhoL), cR = Math.Sqrt(Gamma * pR / rhoR);
         double sL = Math.Min(vL, vR) - Math.Max(cL, cR);
         double sR = Math.Max(vL, vR) + Math.Max(cL, cR);
         if (sL >= 0)
@@ -208,7 +202,7 @@ public static class CompressibleFlow2D
 
     private static void Physical(double rho, double v, double transverse, double p, Span<double> flux)
     {
-        double e = p / (CompressibleFlow1D.Gamma - 1) + 0.5 * rho * (v * v + transverse * transverse);
+        double e = p / (Gamma - 1) + 0.5 * rho * (v * v + transverse * transverse);
         flux[0] = rho * v;
         flux[1] = rho * v * v + p;
         flux[2] = rho * v * transverse;
@@ -217,11 +211,8 @@ public static class CompressibleFlow2D
 
     // Along one axis: ∂t(ρv_n) = ∂[(4η/3 + ζ) ρ_f ∂v_n], ∂t(ρv_t) = ∂[η ρ_f ∂v_t], ∂t E = ∂[½(4η/3 + ζ) ρ_f ∂v_n² + ½η ρ_f ∂v_t²],
     // explicit sub-steps within dt.
-    private static void Viscous(double[][] u, int n, double dx, double dt, double eta, double zeta, bool alongX)
+    private static void Viscous(double[][] u, Workspace grid, double dt, double eta, double zeta, bool alongX)
     {
-        int cells = n * n;
-        int Next(int c, int step) => Neighbour(c, step, n, alongX);
-        int normal = alongX ? 1 : 2, transverse = alongX ? 2 : 1;
         double normalCoefficient = 4.0 * eta / 3.0 + zeta;
         double largest = Math.Max(normalCoefficient, eta);
         if (largest <= 0)
@@ -229,28 +220,31 @@ public static class CompressibleFlow2D
             return;
         }
 
+        int[] previous = alongX ? grid.PreviousX : grid.PreviousY;
+        int[] next = alongX ? grid.NextX : grid.NextY;
+        int normal = alongX ? 1 : 2, transverse = alongX ? 2 : 1;
+        double dx = grid.Dx;
         double limit = 0.3 * 0.5 * dx * dx / largest;
         int steps = (int)Math.Ceiling(dt / limit);
         double h = dt / steps;
-        var normalFlux = new double[cells];
-        var transverseFlux = new double[cells];
-        var energyFlux = new double[cells];
+        double[] normalFlux = grid.Flux[0], transverseFlux = grid.Flux[1], energyFlux = grid.Flux[2];
+        int cells = u[0].Length;
         for (int s = 0; s < steps; s++)
         {
             for (int c = 0; c < cells; c++)
             {
-                int d = Next(c, 1);
+                int d = next[c];
                 double nc = u[normal][c] / u[0][c], nd = u[normal][d] / u[0][d];
                 double tc = u[transverse][c] / u[0][c], td = u[transverse][d] / u[0][d];
                 double rhoFace = 0.5 * (u[0][c] + u[0][d]);
                 normalFlux[c] = normalCoefficient * rhoFace * (nd - nc) / dx;
                 transverseFlux[c] = eta * rhoFace * (td - tc) / dx;
-                energyFlux[c] = 0.5 * rhoFace * (normalCoefficient * (nd * nd - nc * nc) + eta * (td * td - tc * tc)) / dx;
+                energyFlux[c] = 0.5 * normalCoefficient * rhoFace * (nd * nd - nc * nc) / dx + 0.5 * eta * rhoFace * (td * td - tc * tc) / dx;
             }
 
             for (int c = 0; c < cells; c++)
             {
-                int l = Next(c, -1);
+                int l = previous[c];
                 u[normal][c] += h * (normalFlux[c] - normalFlux[l]) / dx;
                 u[transverse][c] += h * (transverseFlux[c] - transverseFlux[l]) / dx;
                 u[3][c] += h * (energyFlux[c] - energyFlux[l]) / dx;
@@ -264,10 +258,58 @@ public static class CompressibleFlow2D
         {
             double rho = u[0][c], vx = u[1][c] / rho, vy = u[2][c] / rho;
             double kinetic = 0.5 * rho * (vx * vx + vy * vy);
-            if ((CompressibleFlow1D.Gamma - 1) * (u[3][c] - kinetic) <= 1e-8)
+            if ((Gamma - 1) * (u[3][c] - kinetic) <= 1e-8)
             {
-                u[3][c] = 1e-4 / (CompressibleFlow1D.Gamma - 1) + kinetic;
+                u[3][c] = 1e-4 / (Gamma - 1) + kinetic;
             }
         }
+    }
+
+    // Buffers reused by every step of one solve, and the periodic neighbours of cell (i, j) = i·n + j.
+    private sealed class Workspace
+    {
+        public Workspace(int n)
+        {
+            Dx = 1.0 / n;
+            Cells = n * n;
+            Primitive = State();
+            Slope = State();
+            Flux = State();
+            PreviousX = new int[Cells];
+            NextX = new int[Cells];
+            PreviousY = new int[Cells];
+            NextY = new int[Cells];
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    int c = i * n + j;
+                    PreviousX[c] = ((i - 1 + n) % n) * n + j;
+                    NextX[c] = ((i + 1) % n) * n + j;
+                    PreviousY[c] = i * n + (j - 1 + n) % n;
+                    NextY[c] = i * n + (j + 1) % n;
+                }
+            }
+        }
+
+        public double Dx { get; }
+
+        public int Cells { get; }
+
+        public double[][] Primitive { get; }
+
+        public double[][] Slope { get; }
+
+        public double[][] Flux { get; }
+
+        public int[] PreviousX { get; }
+
+        public int[] NextX { get; }
+
+        public int[] PreviousY { get; }
+
+        public int[] NextY { get; }
+
+        public double[][] State() => Enumerable.Range(0, Variables).Select(_ => new double[Cells]).ToArray();
     }
 }
