@@ -101,7 +101,7 @@ public sealed class CompressibleFlow2DTests
     public void HllcOfEqualStatesIsThePhysicalFluxWithTheTransverseMomentum()
     {
         Span<double> flux = stackalloc double[4];
-        CompressibleFlow2D.Hllc(1.3, 0.7, -0.4, 2.0, 1.3, 0.7, -0.4, 2.0, flux);
+        HllcFlux.Compute(1.3, 0.7, -0.4, 2.0, 1.3, 0.7, -0.4, 2.0, flux);
         double e = 2.0 / (Gamma - 1) + 0.5 * 1.3 * (0.49 + 0.16);
         Assert.AreEqual(1.3 * 0.7, flux[0], 1e-14);
         Assert.AreEqual(1.3 * 0.49 + 2.0, flux[1], 1e-14);

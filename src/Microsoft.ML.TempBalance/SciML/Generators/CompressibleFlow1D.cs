@@ -141,38 +141,14 @@ public static class CompressibleFlow1D
         }
     }
 
-    /// <summary>HLLC flux between a left and a right primitive state.</summary>
+    /// <summary>HLLC flux (mass, momentum, energy) between a left and a right primitive state.</summary>
     internal static void Hllc(double rhoL, double vL, double pL, double rhoR, double vR, double pR, Span<double> flux)
     {
-        double cL = Math.Sqrt(Gamma * pL / rhoL), cR = Math.Sqrt(Gamma * pR / rhoR);
-        double sL = Math.Min(vL, vR) - Math.Max(cL, cR);
-        double sR = Math.Max(vL, vR) + Math.Max(cL, cR);
-        double eL = pL / (Gamma - 1) + 0.5 * rhoL * vL * vL;
-        double eR = pR / (Gamma - 1) + 0.5 * rhoR * vR * vR;
-        if (sL >= 0)
-        {
-            Physical(rhoL, vL, pL, eL, flux);
-            return;
-        }
-
-        if (sR <= 0)
-        {
-            Physical(rhoR, vR, pR, eR, flux);
-            return;
-        }
-
-        double sStar = (pR - pL + rhoL * vL * (sL - vL) - rhoR * vR * (sR - vR)) / (rhoL * (sL - vL) - rhoR * (sR - vR));
-        double pStar = pL + rhoL * (sL - vL) * (sStar - vL);
-        double rhoStar = sStar >= 0 ? rhoL * (sL - vL) / (sL - sStar) : rhoR * (sR - vR) / (sR - sStar);
-        double eStar = pStar / (Gamma - 1) + 0.5 * rhoStar * sStar * sStar;
-        Physical(rhoStar, sStar, pStar, eStar, flux);
-    }
-
-    private static void Physical(double rho, double v, double p, double e, Span<double> flux)
-    {
-        flux[0] = rho * v;
-        flux[1] = rho * v * v + p;
-        flux[2] = (e + p) * v;
+        Span<double> withTransverse = stackalloc double[4];
+        HllcFlux.Compute(rhoL, vL, 0, pL, rhoR, vR, 0, pR, withTransverse);
+        flux[0] = withTransverse[0];
+        flux[1] = withTransverse[1];
+        flux[2] = withTransverse[3];
     }
 
     // ∂t(ρv) = ∂x[ν ρ_f ∂x v], ∂t E = ∂x[½ ν ρ_f ∂x v²], explicit sub-steps within dt.

@@ -156,7 +156,7 @@ public static class CompressibleFlow2D
         for (int c = 0; c < cells; c++)
         {
             int d = next[c];
-            Hllc(
+            HllcFlux.Compute(
                 w[0][c] + 0.5 * slope[0][c], w[normal][c] + 0.5 * slope[normal][c], w[transverse][c] + 0.5 * slope[transverse][c], w[3][c] + 0.5 * slope[3][c],
                 w[0][d] - 0.5 * slope[0][d], w[normal][d] - 0.5 * slope[normal][d], w[transverse][d] - 0.5 * slope[transverse][d], w[3][d] - 0.5 * slope[3][d],
                 f);
@@ -173,40 +173,6 @@ public static class CompressibleFlow2D
                 rate[q][c] += (flux[q][c] - flux[q][previous[c]]) / grid.Dx;
             }
         }
-    }
-
-    /// <summary>HLLC flux (mass, normal momentum, transverse momentum, energy) between two primitive states.</summary>
-    internal static void Hllc(double rhoL, double vL, double tL, double pL, double rhoR, double vR, double tR, double pR, Span<double> flux)
-    {
-        double cL = Math.Sqrt(Gamma * pL / rhoL), cR = Math.Sqrt(Gamma * pR / rhoR);
-        double sL = Math.Min(vL, vR) - Math.Max(cL, cR);
-        double sR = Math.Max(vL, vR) + Math.Max(cL, cR);
-        if (sL >= 0)
-        {
-            Physical(rhoL, vL, tL, pL, flux);
-            return;
-        }
-
-        if (sR <= 0)
-        {
-            Physical(rhoR, vR, tR, pR, flux);
-            return;
-        }
-
-        double sStar = (pR - pL + rhoL * vL * (sL - vL) - rhoR * vR * (sR - vR)) / (rhoL * (sL - vL) - rhoR * (sR - vR));
-        double pStar = pL + rhoL * (sL - vL) * (sStar - vL);
-        bool fromLeft = sStar >= 0;
-        double rhoStar = fromLeft ? rhoL * (sL - vL) / (sL - sStar) : rhoR * (sR - vR) / (sR - sStar);
-        Physical(rhoStar, sStar, fromLeft ? tL : tR, pStar, flux);
-    }
-
-    private static void Physical(double rho, double v, double transverse, double p, Span<double> flux)
-    {
-        double e = p / (Gamma - 1) + 0.5 * rho * (v * v + transverse * transverse);
-        flux[0] = rho * v;
-        flux[1] = rho * v * v + p;
-        flux[2] = rho * v * transverse;
-        flux[3] = (e + p) * v;
     }
 
     // Along one axis: ∂t(ρv_n) = ∂[(4η/3 + ζ) ρ_f ∂v_n], ∂t(ρv_t) = ∂[η ρ_f ∂v_t], ∂t E = ∂[½(4η/3 + ζ) ρ_f ∂v_n² + ½η ρ_f ∂v_t²],
