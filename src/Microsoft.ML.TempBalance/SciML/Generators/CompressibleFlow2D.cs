@@ -52,8 +52,10 @@ public static class CompressibleFlow2D
             while (t < times[k] - 1e-12)
             {
                 cancellation.ThrowIfCancellationRequested();
-                double dt = Math.Min(0.3 * grid.Dx / MaxSignalSpeed(u, grid), times[k] - t);
-                HydroRate(u, grid, rate);
+                // One set of primitives serves both the step size and the first stage's fluxes.
+                Primitives(u, grid.Primitive);
+                double dt = Math.Min(0.3 * grid.Dx / MaxSignalSpeed(grid.Primitive), times[k] - t);
+                RateFromPrimitives(grid, rate);
                 for (int q = 0; q < Variables; q++)
                 {
                     for (int c = 0; c < cells; c++)
@@ -87,10 +89,8 @@ public static class CompressibleFlow2D
     }
 
     // max over both axes of max(|v_axis| + c), the denominator of PDEBench's step (Δx = Δy).
-    private static double MaxSignalSpeed(double[][] u, Workspace grid)
+    private static double MaxSignalSpeed(double[][] w)
     {
-        double[][] w = grid.Primitive;
-        Primitives(u, w);
         double max = 0;
         for (int c = 0; c < w[0].Length; c++)
         {
@@ -117,6 +117,12 @@ public static class CompressibleFlow2D
     private static void HydroRate(double[][] u, Workspace grid, double[][] rate)
     {
         Primitives(u, grid.Primitive);
+        RateFromPrimitives(grid, rate);
+    }
+
+    // The same from the primitives already in grid.Primitive.
+    private static void RateFromPrimitives(Workspace grid, double[][] rate)
+    {
         foreach (double[] r in rate)
         {
             Array.Clear(r);

@@ -40,12 +40,7 @@ public static class PdeGenerators
     {
         Check(samples, resolution, frames);
         int solver = solverResolution ?? resolution;
-        if (solver % resolution != 0)
-        {
-            throw new ArgumentException($"solverResolution ({solver}) must be a multiple of resolution ({resolution}).", nameof(solverResolution));
-        }
-
-        int stride = solver / resolution;
+        int stride = SolverStride(solver, resolution);
         var data = new float[(long)samples * frames * resolution];
         float[] fine = CellCentres(solver, 0, 1);
         float[] t = Times(frames, endTime);
@@ -77,12 +72,7 @@ public static class PdeGenerators
     {
         Check(samples, resolution, frames);
         int solver = solverResolution ?? 4 * resolution;
-        if (solver % resolution != 0)
-        {
-            throw new ArgumentException($"solverResolution ({solver}) must be a multiple of resolution ({resolution}).", nameof(solverResolution));
-        }
-
-        int stride = solver / resolution;
+        int stride = SolverStride(solver, resolution);
         var data = new float[(long)samples * frames * resolution * 3];
         float[] fine = CellCentres(solver, -1, 1);
         float[] t = Times(frames, endTime);
@@ -138,12 +128,7 @@ public static class PdeGenerators
     {
         Check(samples, resolution, frames);
         int solver = solverResolution ?? resolution;
-        if (solver % resolution != 0)
-        {
-            throw new ArgumentException($"solverResolution ({solver}) must be a multiple of resolution ({resolution}).", nameof(solverResolution));
-        }
-
-        int stride = solver / resolution;
+        int stride = SolverStride(solver, resolution);
         long size = (long)resolution * resolution;
         var data = new float[samples * frames * size * 4];
         float[] fine = CellCentres(solver, 0, 1);
@@ -306,6 +291,11 @@ public static class PdeGenerators
 
     private static float[] Times(int frames, double endTime) =>
         Enumerable.Range(0, frames).Select(k => (float)(frames == 1 ? 0 : endTime * k / (frames - 1))).ToArray();
+
+    // Output cells are every stride-th solver cell (PDEBench's [::stride]).
+    private static int SolverStride(int solverResolution, int resolution) => solverResolution % resolution == 0
+        ? solverResolution / resolution
+        : throw new ArgumentException($"solverResolution ({solverResolution}) must be a multiple of resolution ({resolution}).", nameof(solverResolution));
 
     private static void Check(int samples, int resolution, int frames)
     {
