@@ -33,8 +33,8 @@ internal static class ExperimentCommand
             ExperimentSpec loaded = ExperimentSpec.Load(path);
             var runner = new ExperimentRunner(loaded, Path.GetDirectoryName(Path.GetFullPath(path))!, parsed.GetValue(outFolder)!);
             var clock = Stopwatch.StartNew();
-            var progress = new Progress(output, clock);
-            (int run, int skipped, int corrupt) = runner.Run(index, count, output.WriteLine, progress);
+            var progress = new ExperimentProgressLines(output, loaded.Epochs);
+            (int run, int skipped, int corrupt) = runner.Run(index, count, output.WriteLine, progress, progress);
             output.WriteLine($"Shard {index}/{count}: {run} trial(s) run, {skipped} already finished, {corrupt} corrupt result(s) re-run, in {clock.Elapsed.TotalMinutes:F1} min.");
         }));
         return command;
@@ -93,16 +93,6 @@ internal static class ExperimentCommand
         {
             error.WriteLine($"error: {e.Message}");
             return 1;
-        }
-    }
-
-    private sealed class Progress(TextWriter output, Stopwatch clock) : IProgress<(int Done, int Total, string Id)>
-    {
-        public void Report((int Done, int Total, string Id) value)
-        {
-            double eta = value.Done > 0 ? clock.Elapsed.TotalSeconds / value.Done * (value.Total - value.Done) : double.NaN;
-            int width = 24, filled = (int)Math.Round(width * (double)value.Done / Math.Max(1, value.Total));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{new string('#', filled).PadRight(width)}] {value.Done}/{value.Total} {value.Id}, ETA {eta:F0} s"));
         }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML.TempBalance.IO;
+using Microsoft.ML.TempBalance.Training;
 
 namespace Microsoft.ML.TempBalance.Experiments;
 
@@ -39,27 +40,34 @@ public sealed class ExperimentRunner
     /// <param name="shardIndex">0-based shard.</param>
     /// <param name="shardCount">Number of shards.</param>
     /// <param name="log">Progress messages.</param>
-    /// <param name="progress">(trials done in this shard, trials in this shard, trial id) after each trial.</param>
+    /// <param name="progress">Before and after every trial: trials done, the trial, and the time left.</param>
+    /// <param name="trialReporter">Receives the training progress (epochs, steps) of every trial that runs.</param>
     /// <param name="stopAfter">Stop after running this many trials (for tests of resumption).</param>
     /// <param name="cancellation">Stops between trials.</param>
     /// <returns>(run, skipped as finished, re-run because corrupt).</returns>
-    public (int Run, int Skipped, int Corrupt) Run(int shardIndex = 0, int shardCount = 1, Action<string>? log = null, IProgress<(int Done, int Total, string Id)>? progress = null, int? stopAfter = null, CancellationToken cancellation = default)
+    public (int Run, int Skipped, int Corrupt) Run(
+        int shardIndex = 0, int shardCount = 1, Action<string>? log = null, IProgress<ExperimentProgress>? progress = null,
+        ITrainingReporter? trialReporter = null, int? stopAfter = null, CancellationToken cancellation = default)
     {
         log ??= _ => { };
         IReadOnlyList<Trial> mine = Trial.Shard(Trials, shardIndex, shardCount);
+        bool[] finished = mine.Select(t => File.Exists(ResultPath(t)) && TrialResult.TryRead(ResultPath(t)) is { } r && r.Id == t.Id).ToArray();
+        var estimate = new TrialTimeEstimate();
+        double? Eta(int from) => estimate.SecondsFor(mine.Skip(from).Where((_, i) => !finished[from + i]).Select(t => t.Ratio));
         PdeExperimentData? pde = null;
         TextExperimentData? text = null;
         int run = 0, skipped = 0, corrupt = 0, done = 0;
-        foreach (Trial trial in mine)
+        for (int index = 0; index < mine.Count; index++)
         {
+            Trial trial = mine[index];
             cancellation.ThrowIfCancellationRequested();
             string path = ResultPath(trial);
             if (File.Exists(path))
             {
-                if (TrialResult.TryRead(path) is { } existing && existing.Id == trial.Id)
+                if (finished[index])
                 {
                     skipped++;
-                    progress?.Report((++done, mine.Count, trial.Id));
+                    progress?.Report(new ExperimentProgress(++done, mine.Count, trial.Id, TrialEvent.Skipped, Eta(index + 1)));
                     continue;
                 }
 
@@ -76,18 +84,21 @@ public sealed class ExperimentRunner
             if (_spec.Task.Pde is { } pdeTask)
             {
                 pde ??= PdeExperimentData.Prepare(pdeTask, _specFolder, _out, log);
-                result = PdeTrialExecutor.Run(trial, _spec, pde);
+                progress?.Report(new ExperimentProgress(done, mine.Count, trial.Id, TrialEvent.Started, Eta(index)));
+                result = PdeTrialExecutor.Run(trial, _spec, pde, trialReporter);
             }
             else
             {
                 text ??= TextExperimentData.Prepare(_spec.Task.Text!, _specFolder, _out, log);
-                result = TextTrialExecutor.Run(trial, _spec, text);
+                progress?.Report(new ExperimentProgress(done, mine.Count, trial.Id, TrialEvent.Started, Eta(index)));
+                result = TextTrialExecutor.Run(trial, _spec, text, trialReporter);
             }
 
             AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(result.ToJson())));
             run++;
+            estimate.Add(trial.Ratio, result.Seconds);
             log(System.FormattableString.Invariant($"Trial {trial.Id}: test {result.Metric} {result.Test:G5} (best epoch {result.BestEpoch + 1}, {result.Seconds:F1} s)"));
-            progress?.Report((++done, mine.Count, trial.Id));
+            progress?.Report(new ExperimentProgress(++done, mine.Count, trial.Id, TrialEvent.Finished, Eta(index + 1)));
         }
 
         return (run, skipped, corrupt);

@@ -5,19 +5,20 @@ using Microsoft.ML.TempBalance.SciML;
 using Microsoft.ML.TempBalance.SciML.Models;
 using Microsoft.ML.TempBalance.SciML.Training;
 using Microsoft.ML.TempBalance.Spectral;
+using Microsoft.ML.TempBalance.Training;
 
 namespace Microsoft.ML.TempBalance.Experiments;
 
 /// <summary>Runs one trial of a PDE task: subsample, train, evaluate on the fixed test set, record the diagnostics.</summary>
 internal static class PdeTrialExecutor
 {
-    public static TrialResult Run(Trial trial, ExperimentSpec spec, PdeExperimentData data)
+    public static TrialResult Run(Trial trial, ExperimentSpec spec, PdeExperimentData data, ITrainingReporter? reporter)
     {
         var clock = Stopwatch.StartNew();
         PdeTaskSpec task = spec.Task.Pde!;
         int[] indices = TrialRecording.TrainingIndices(spec, trial, data.Pool.Samples);
         PdeDataset train = spec.Subsampling == Subsampling.First ? data.Pool.Subset(0, indices.Length) : data.Pool.Select(indices);
-        PdeTrainingOptions options = Options(trial, spec, task, data.Pool);
+        PdeTrainingOptions options = Options(trial, spec, task, data.Pool) with { Reporter = reporter };
         var analyzer = new SpectralAnalyzer(PdeTrainingOptions.DefaultTempBalance().Analyzer);
         SpectralReport before;
         using (var untrained = PdeSolver.CreateUntrained(train, options))

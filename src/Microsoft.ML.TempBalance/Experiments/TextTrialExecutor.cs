@@ -32,7 +32,7 @@ internal static class TextTrialExecutor
         public string Sentence2 { get; set; } = "";
     }
 
-    public static TrialResult Run(Trial trial, ExperimentSpec spec, TextExperimentData data)
+    public static TrialResult Run(Trial trial, ExperimentSpec spec, TextExperimentData data, ITrainingReporter? reporter)
     {
         var clock = Stopwatch.StartNew();
         TextTaskSpec task = spec.Task.Text!;
@@ -51,7 +51,7 @@ internal static class TextTrialExecutor
         var settings = new TextFineTuning.Settings(
             data.Checkpoint, columns, c.BatchSize, spec.Epochs, c.LearningRate, task.WeightDecay, task.WarmupRatio, task.MaxSequenceLength,
             view(data.Validation), trial.Seed, task.Threads, TrialRecording.Optimizer(c.Optimizer, OptimizerKind.AdamW), GradientClipNorm: 1.0,
-            c.TempBalance ? TextClassificationTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c), Unit = task.BalanceUnit } : null, Lora: null, Reporter: null);
+            c.TempBalance ? TextClassificationTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c), Unit = task.BalanceUnit } : null, Lora: null, Reporter: reporter);
         (RobertaTransformer model, TrainingResult result) = TextFineTuning.Fit(ml, "TextExperiment", settings, view(indices.Select(i => data.Pool[i]).ToList()));
         using (model)
         {

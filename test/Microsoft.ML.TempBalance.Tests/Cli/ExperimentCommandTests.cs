@@ -23,7 +23,10 @@ public sealed class ExperimentCommandTests
         var first = Run("experiment", "run", spec, "--out", a, "--shard", "0/2", "--threads", "2");
         Assert.AreEqual(0, first.Code, first.Error);
         StringAssert.Contains(first.Output, "Shard 0/2: 4 trial(s) run");
-        StringAssert.Contains(first.Output, "4/4");
+        StringAssert.Contains(first.Output, "4/4 done");
+        StringAssert.Contains(first.Output, "epoch 2/2 [########################] loss ");
+        Assert.MatchesRegex(@"0/4 done, starting r\S+, time left: after the first trial", first.Output);
+        Assert.MatchesRegex(@"3/4 done, starting r\S+, about \d+ s left", first.Output, "the time left is known once a trial has run");
         Assert.AreEqual(0, Run("experiment", "run", spec, "--out", b, "--shard", "1/2", "--threads", "2").Code);
         var again = Run("experiment", "run", spec, "--out", a, "--shard", "0/2");
         StringAssert.Contains(again.Output, "0 trial(s) run, 4 already finished");

@@ -1,4 +1,5 @@
 using Microsoft.ML.TempBalance.Experiments;
+using Microsoft.ML.TempBalance.Training;
 
 namespace Microsoft.ML.TempBalance.Tests.Experiments;
 
@@ -82,8 +83,20 @@ public sealed class ExperimentTests
         string first = Directory.GetFiles(Path.Combine(resumed, "trials")).Order(StringComparer.Ordinal).First();
         File.WriteAllText(first, "{ not json");
         var log = new List<string>();
-        Assert.AreEqual((8, 4, 1), new ExperimentRunner(spec, folder.Path, resumed).Run(log: log.Add));
+        var progress = new ProgressRecorder();
+        Assert.AreEqual((8, 4, 1), new ExperimentRunner(spec, folder.Path, resumed).Run(log: log.Add, progress: progress, trialReporter: progress));
         Assert.IsTrue(log.Any(l => l.Contains("is corrupt; re-running", StringComparison.Ordinal)));
+
+        // Every trial is reported once as skipped or as started then finished; the time left is only estimated from
+        // trials that ran in this invocation, and every trial that ran reported each of its epochs.
+        Assert.HasCount(4, progress.Events.Where(e => e.Event == TrialEvent.Skipped));
+        Assert.HasCount(8, progress.Events.Where(e => e.Event == TrialEvent.Started));
+        Assert.HasCount(8, progress.Events.Where(e => e.Event == TrialEvent.Finished));
+        Assert.IsTrue(progress.Events.TakeWhile(e => e.Event != TrialEvent.Finished).All(e => e.EtaSeconds is null));
+        Assert.IsTrue(progress.Events.SkipWhile(e => e.Event != TrialEvent.Finished).All(e => e.EtaSeconds is >= 0));
+        Assert.AreEqual(0, progress.Events[^1].EtaSeconds);
+        CollectionAssert.AreEqual(Enumerable.Range(1, 12).ToList(), progress.Events.Where(e => e.Event != TrialEvent.Started).Select(e => e.Done).ToList());
+        Assert.AreEqual(8 * spec.Epochs, progress.Epochs);
 
         ExperimentReport.Write(straight, Path.Combine(folder.Path, "report-a"));
         ExperimentReport.Write(resumed, Path.Combine(folder.Path, "report-b"));
@@ -97,5 +110,16 @@ public sealed class ExperimentTests
 
         Assert.IsTrue(File.Exists(Path.Combine(folder.Path, "report-a", "learning-rate-factors.svg")));
         Assert.ThrowsExactly<InvalidDataException>(() => new ExperimentRunner(spec with { Epochs = 3 }, folder.Path, straight), "a folder of another experiment is refused");
+    }
+
+    private sealed class ProgressRecorder : IProgress<ExperimentProgress>, ITrainingReporter
+    {
+        public List<ExperimentProgress> Events { get; } = [];
+
+        public int Epochs { get; private set; }
+
+        public void Report(ExperimentProgress value) => Events.Add(value);
+
+        public void EpochCompleted(EpochSummary epoch) => Epochs++;
     }
 }
