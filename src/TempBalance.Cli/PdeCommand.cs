@@ -71,6 +71,8 @@ internal static class PdeCommand
         model.AcceptOnlyFromAmong("fno", "unet");
         var rollout = new Option<string>("--rollout") { Description = "Autoregressive training: full (BPTT), pushforward or teacher-forcing.", DefaultValueFactory = _ => "full" };
         rollout.AcceptOnlyFromAmong("full", "pushforward", "teacher-forcing");
+        var loss = new Option<string>("--loss") { Description = "Training objective: mse (PDEBench) or relative-l2 (Li et al.'s FNO paper; what nRMSE measures).", DefaultValueFactory = _ => "mse" };
+        loss.AcceptOnlyFromAmong("mse", "relative-l2");
         var tempBalance = new Option<bool>("--temp-balance") { Description = "TB_Sigmoid per layer, every epoch (the SciML defaults)." };
         var scale = new Option<double>("--s") { Description = "TB_Sigmoid scale s (s_low = s_high).", DefaultValueFactory = _ => 1.0 };
         var trainSamples = new Option<int?>("--train-samples") { Description = "Use the first N training samples (the paper's subsampling)." };
@@ -87,7 +89,7 @@ internal static class PdeCommand
         var outFolder = new Option<string>("--out") { Description = "Folder for weights, metrics and plots.", Required = true };
         var command = new CliCommand("train", "Train an FNO or UNet on PDEBench-layout data, print the metrics and write plots.")
         {
-            data, test, model, rollout, tempBalance, scale, trainSamples, epochs, batch, rate, weightDecay, stepSize, initialStep, modes, width, seed, threads, outFolder,
+            data, test, model, rollout, loss, tempBalance, scale, trainSamples, epochs, batch, rate, weightDecay, stepSize, initialStep, modes, width, seed, threads, outFolder,
         };
         command.SetAction(parsed =>
         {
@@ -108,6 +110,7 @@ internal static class PdeCommand
                     Rollout = parsed.GetValue(rollout) switch { "pushforward" => RolloutMode.Pushforward, "teacher-forcing" => RolloutMode.TeacherForcing, _ => RolloutMode.FullRollout },
                     Model = new FnoOptions { Modes = parsed.GetValue(modes), Width = parsed.GetValue(width), InitialStep = single ? 1 : parsed.GetValue(initialStep), Channels = train.Channels.Count },
                     SingleStep = single,
+                    Loss = parsed.GetValue(loss) == "relative-l2" ? PdeLoss.RelativeL2 : PdeLoss.Mse,
                     Epochs = parsed.GetValue(epochs),
                     BatchSize = parsed.GetValue(batch),
                     LearningRate = parsed.GetValue(rate),

@@ -110,6 +110,9 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
         /// <summary>Adam's coupled L2 weight decay.</summary>
         public double WeightDecay = 1e-4;
 
+        /// <summary>Training objective per step: MSE (PDEBench, the default) or relative L2 (Li et al.'s FNO paper).</summary>
+        public PdeLoss Loss = PdeLoss.Mse;
+
         /// <summary>Epochs between learning-rate halvings.</summary>
         public int StepSizeEpochs = 100;
 
@@ -158,6 +161,7 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
             BatchSize = BatchSize,
             LearningRate = LearningRate,
             WeightDecay = WeightDecay,
+            Loss = Loss,
             StepSizeEpochs = StepSizeEpochs,
             Seed = seed,
             Threads = NumberOfThreads,

@@ -5,9 +5,10 @@ namespace Microsoft.ML.TempBalance.SciML.Training;
 /// <summary>How an FNO maps frames to frames: the window of input frames, the grid channels, single step or rollout.</summary>
 internal sealed class PdeRollout
 {
-    public PdeRollout(PdeDataset shape, int initialStep, bool singleStep, int batchSize, RolloutMode mode = RolloutMode.FullRollout, int unrollSteps = 20)
+    public PdeRollout(PdeDataset shape, int initialStep, bool singleStep, int batchSize, RolloutMode mode = RolloutMode.FullRollout, int unrollSteps = 20, PdeLoss loss = PdeLoss.Mse)
     {
         Mode = mode;
+        Loss = loss;
         UnrollSteps = unrollSteps;
         if (shape.Times <= initialStep && !singleStep)
         {
@@ -25,6 +26,8 @@ internal sealed class PdeRollout
     public int InitialStep { get; }
 
     public RolloutMode Mode { get; }
+
+    public PdeLoss Loss { get; }
 
     public int UnrollSteps { get; }
 
@@ -51,7 +54,7 @@ internal sealed class PdeRollout
         return raw.permute(order).contiguous().DetachFromDisposeScope();
     }
 
-    /// <summary>Summed per-step MSE on trajectories [batch, space..., time, channel].</summary>
+    /// <summary>Summed per-step loss (<see cref="Loss"/>) on trajectories [batch, space..., time, channel].</summary>
     public torch.Tensor TrainingLoss(torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model, torch.Tensor trajectories)
     {
         long frames = trajectories.shape[^2];
@@ -60,7 +63,7 @@ internal sealed class PdeRollout
         {
             torch.Tensor input = Flatten(trajectories.narrow(-2, 0, 1));
             torch.Tensor target = trajectories.narrow(-2, frames - 1, 1);
-            return torch.nn.functional.mse_loss(model.forward(input, grid), target);
+            return StepLoss(model.forward(input, grid), target);
         }
 
         torch.Tensor window = trajectories.narrow(-2, 0, InitialStep);
@@ -73,7 +76,7 @@ internal sealed class PdeRollout
             {
                 torch.Tensor truth = trajectories.narrow(-2, t - InitialStep, InitialStep);
                 torch.Tensor noisy = truth + torch.randn_like(truth) * 0.001;
-                loss = loss + torch.nn.functional.mse_loss(model.forward(Flatten(noisy), grid), target);
+                loss = loss + StepLoss(model.forward(Flatten(noisy), grid), target);
                 continue;
             }
 
@@ -88,13 +91,39 @@ internal sealed class PdeRollout
             else
             {
                 predicted = model.forward(Flatten(window), grid);
-                loss = loss + torch.nn.functional.mse_loss(predicted, target);
+                loss = loss + StepLoss(predicted, target);
             }
 
             window = torch.cat(new[] { window.narrow(-2, 1, InitialStep - 1), predicted }, -2);
         }
 
         return loss.squeeze();
+    }
+
+    /// <summary>
+    /// Throws when <see cref="Loss"/> is relative L2 and a frame that serves as a target is zero everywhere (its
+    /// relative error would be a division by zero).
+    /// </summary>
+    /// <param name="trajectories">[sample, space..., time, channel], as <see cref="ToTensor"/> returns.</param>
+    /// <param name="name">The dataset's name for the message.</param>
+    public void RequireUsableTargets(torch.Tensor trajectories, string name)
+    {
+        if (Loss != PdeLoss.RelativeL2)
+        {
+            return;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        long frames = trajectories.shape[^2];
+        long first = SingleStep ? frames - 1 : InitialStep;
+        torch.Tensor targets = trajectories.narrow(-2, first, frames - first).transpose(1, -2);
+        torch.Tensor norms = targets.reshape(targets.shape[0], targets.shape[1], -1).abs().amax(-1);
+        torch.Tensor zero = (norms == 0).nonzero();
+        if (zero.shape[0] > 0)
+        {
+            long sample = zero[0, 0].item<long>(), frame = first + zero[0, 1].item<long>();
+            throw new ArgumentException($"{name}: sample {sample}, frame {frame} is zero everywhere, so its relative L2 error is undefined; use the MSE loss or drop that sample.", name);
+        }
     }
 
     /// <summary>Predictions in the dataset's layout [sample, time, space..., channel]; context frames are copied.</summary>
@@ -170,5 +199,17 @@ internal sealed class PdeRollout
         }
 
         return grid;
+    }
+
+    private torch.Tensor StepLoss(torch.Tensor predicted, torch.Tensor target)
+    {
+        if (Loss == PdeLoss.Mse)
+        {
+            return torch.nn.functional.mse_loss(predicted, target);
+        }
+
+        torch.Tensor difference = torch.linalg.vector_norm((predicted - target).flatten(1), dims: new long[] { 1 });
+        torch.Tensor reference = torch.linalg.vector_norm(target.flatten(1), dims: new long[] { 1 });
+        return (difference / reference).mean();
     }
 }

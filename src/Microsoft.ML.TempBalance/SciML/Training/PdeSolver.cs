@@ -119,7 +119,7 @@ public sealed class PdeSolver : IDisposable
     }
 
     private static PdeRollout Rollout(PdeDataset shape, PdeTrainingOptions options) =>
-        new(shape, options.Model.InitialStep, options.SingleStep, options.BatchSize, options.Rollout, options.UnrollSteps);
+        new(shape, options.Model.InitialStep, options.SingleStep, options.BatchSize, options.Rollout, options.UnrollSteps, options.Loss);
 
     private static torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> Create(PdeDataset data, PdeTrainingOptions options)
     {

@@ -25,6 +25,9 @@ public sealed record PdeTrainingOptions
     /// <summary>Pushforward: the number of final steps that carry gradients (PDEBench: 20).</summary>
     public int UnrollSteps { get; init; } = 20;
 
+    /// <summary>Training objective per step (PDEBench: MSE).</summary>
+    public PdeLoss Loss { get; init; } = PdeLoss.Mse;
+
     /// <summary>Single step from frame 0 to the last frame (Darcy) instead of an autoregressive rollout.</summary>
     public bool SingleStep { get; init; }
 

@@ -6,7 +6,7 @@ namespace Microsoft.ML.TempBalance.SciML.Training;
 /// <summary>
 /// PDEBench's FNO training objective on a <see cref="PdeDataset"/>. Single step (Darcy: frame 0 → last frame), or
 /// autoregressive with full back-propagation through time: the last <c>initialStep</c> frames (predictions
-/// included, not detached) predict the next, and the per-step MSEs are summed. Validation is the rollout nRMSE
+/// included, not detached) predict the next, and the per-step losses (MSE, or relative L2) are summed. Validation is the rollout nRMSE
 /// over the predicted frames.
 /// </summary>
 internal sealed class PdeTrainingTask : ITrainingTask, IDisposable
@@ -19,6 +19,16 @@ internal sealed class PdeTrainingTask : ITrainingTask, IDisposable
     {
         _rollout = rollout;
         _train = PdeRollout.ToTensor(train);
+        try
+        {
+            rollout.RequireUsableTargets(_train, "train");
+        }
+        catch
+        {
+            _train.Dispose();
+            throw;
+        }
+
         _validation = validation;
         ExampleCount = train.Samples;
     }
