@@ -66,7 +66,8 @@ internal static class PdeCommand
     private static CliCommand Train(TextWriter output, TextWriter error)
     {
         var data = new Option<string>("--data") { Description = "Training file (PDEBench HDF5).", Required = true };
-        var test = new Option<string>("--test") { Description = "Test file (PDEBench HDF5); evaluated each epoch, best epoch kept.", Required = true };
+        var test = new Option<string>("--test") { Description = "Test file (PDEBench HDF5). Without --validation it also picks the best epoch, as PDEBench does.", Required = true };
+        var validation = new Option<string?>("--validation") { Description = "Validation file (PDEBench HDF5) that picks the best epoch, so the test file is scored once, at the end." };
         var model = new Option<string>("--model") { Description = "fno or unet.", DefaultValueFactory = _ => "fno" };
         model.AcceptOnlyFromAmong("fno", "unet");
         var rollout = new Option<string>("--rollout") { Description = "Autoregressive training: full (BPTT), pushforward or teacher-forcing.", DefaultValueFactory = _ => "full" };
@@ -89,7 +90,7 @@ internal static class PdeCommand
         var outFolder = new Option<string>("--out") { Description = "Folder for weights, metrics and plots.", Required = true };
         var command = new CliCommand("train", "Train an FNO or UNet on PDEBench-layout data, print the metrics and write plots.")
         {
-            data, test, model, rollout, loss, tempBalance, scale, trainSamples, epochs, batch, rate, weightDecay, stepSize, initialStep, modes, width, seed, threads, outFolder,
+            data, test, validation, model, rollout, loss, tempBalance, scale, trainSamples, epochs, batch, rate, weightDecay, stepSize, initialStep, modes, width, seed, threads, outFolder,
         };
         command.SetAction(parsed =>
         {
@@ -123,7 +124,13 @@ internal static class PdeCommand
                 };
                 string folder = parsed.GetValue(outFolder)!;
                 Directory.CreateDirectory(folder);
-                using PdeSolver solver = PdeSolver.Train(train, testData, options);
+                PdeDataset selection = parsed.GetValue(validation) is string validationPath ? PdeBenchHdf5.Read(validationPath) : testData;
+                if (ReferenceEquals(selection, testData))
+                {
+                    output.WriteLine("The best epoch is picked on the test file (PDEBench's protocol); pass --validation to keep them apart.");
+                }
+
+                using PdeSolver solver = PdeSolver.Train(train, selection, options);
                 float[] predicted = solver.Predict(testData);
                 PdeMetrics metrics = solver.Evaluate(testData, predicted);
                 PdeMetrics paper = solver.Evaluate(testData, predicted, includeContextFrames: true);

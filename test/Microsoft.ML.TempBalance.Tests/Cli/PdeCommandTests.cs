@@ -33,6 +33,7 @@ public sealed class PdeCommandTests
         Assert.AreEqual(0, trained.Code, trained.Error);
         StringAssert.Contains(trained.Output, "Epoch 3: loss");
         StringAssert.Contains(trained.Output, "Test nRMSE");
+        StringAssert.Contains(trained.Output, "The best epoch is picked on the test file");
         foreach (string file in new[] { "fno.safetensors", "report.json", "layers.csv", "prediction-truth.png", "prediction-prediction.svg", "prediction-error.png" })
         {
             Assert.IsTrue(File.Exists(Path.Combine(output, file)), file);
@@ -41,5 +42,17 @@ public sealed class PdeCommandTests
         var bad = Run("pde", "train", "--data", Path.Combine(folder.Path, "missing.hdf5"), "--test", test, "--out", output);
         Assert.AreEqual(1, bad.Code);
         StringAssert.Contains(bad.Error, "missing.hdf5");
+
+        // A separate validation file picks the epoch (and is read: a missing one is named); the relative L2 objective trains too.
+        string validation = Path.Combine(folder.Path, "validation.hdf5");
+        Assert.AreEqual(0, Run("pde", "generate", "--equation", "darcy", "--samples", "8", "--resolution", "16", "--seed", "3", "--out", validation).Code);
+        string[] common = ["pde", "train", "--data", train, "--test", test, "--epochs", "2", "--batch-size", "10", "--modes", "4", "--width", "8", "--threads", "2", "--loss", "relative-l2", "--out", output];
+        var separate = Run([.. common, "--validation", validation]);
+        Assert.AreEqual(0, separate.Code, separate.Error);
+        Assert.DoesNotContain("picked on the test file", separate.Output);
+        StringAssert.Contains(separate.Output, "Epoch 2: loss");
+        var missing = Run([.. common, "--validation", Path.Combine(folder.Path, "nope.hdf5")]);
+        Assert.AreEqual(1, missing.Code);
+        StringAssert.Contains(missing.Error, "nope.hdf5");
     }
 }
