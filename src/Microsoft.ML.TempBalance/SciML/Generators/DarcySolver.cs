@@ -14,9 +14,17 @@ public static class DarcySolver
     /// <param name="force">f (PDEBench's beta).</param>
     /// <param name="tolerance">Stop when ‖r‖ ≤ tolerance·‖f‖.</param>
     /// <returns>The solution and the number of iterations.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The force is not finite, or so large that ‖f‖ overflows.</exception>
+    /// <exception cref="InvalidOperationException">The iteration did not reach the tolerance (e.g. a NaN coefficient).</exception>
     public static (double[] U, int Iterations) Solve(double[] a, int n, double force, double tolerance = 1e-10)
     {
+        ArgumentNullException.ThrowIfNull(a);
         int size = n * n;
+        if (!double.IsFinite(force) || !double.IsFinite(force * force * size))
+        {
+            throw new ArgumentOutOfRangeException(nameof(force), force, "The Darcy force (beta) must be finite and small enough that its norm over the grid does not overflow.");
+        }
+
         var b = new double[size];
         Array.Fill(b, force);
         var diagonal = new double[size];
@@ -59,6 +67,12 @@ public static class DarcySolver
             }
 
             iteration++;
+        }
+
+        // A stalled or broken iteration (NaN residual, indefinite operator) must not pass for a solution.
+        if (!(Math.Sqrt(Dot(r, r)) <= target))
+        {
+            throw new InvalidOperationException($"The Darcy solve on {n} x {n} did not converge in {iteration} iterations (relative residual {Math.Sqrt(Dot(r, r)) / (target / tolerance):G3}); are all coefficients finite and positive?");
         }
 
         return (u, iteration);

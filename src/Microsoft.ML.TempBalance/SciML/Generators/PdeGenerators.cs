@@ -16,7 +16,7 @@ public static class PdeGenerators
         var data = new float[(long)samples * frames * resolution];
         float[] x = CellCentres(resolution, 0, 1);
         float[] t = Times(frames, endTime);
-        ForEachSample(samples, threads, progress, s =>
+        ForEachSample("advection", data, samples, seed, threads, progress, s =>
         {
             var initial = new RandomSines1D(SampleRandom(seed, s), 4, 1.0, 0.1);
             for (int k = 0; k < frames; k++)
@@ -44,7 +44,7 @@ public static class PdeGenerators
         var data = new float[(long)samples * frames * resolution];
         float[] fine = CellCentres(solver, 0, 1);
         float[] t = Times(frames, endTime);
-        ForEachSample(samples, threads, progress, s =>
+        ForEachSample("burgers", data, samples, seed, threads, progress, s =>
         {
             var initial = new RandomSines1D(SampleRandom(seed, s), 4, 1.0, 0.1);
             double[] u0 = fine.Select(v => initial.Evaluate(v)).ToArray();
@@ -76,7 +76,7 @@ public static class PdeGenerators
         var data = new float[(long)samples * frames * resolution * 3];
         float[] fine = CellCentres(solver, -1, 1);
         float[] t = Times(frames, endTime);
-        ForEachSample(samples, threads, progress, s =>
+        ForEachSample("cfd1d", data, samples, seed, threads, progress, s =>
         {
             Random random = SampleRandom(seed, s);
             double[] Field(double low, double high, bool renormalise)
@@ -133,7 +133,7 @@ public static class PdeGenerators
         var data = new float[samples * frames * size * 4];
         float[] fine = CellCentres(solver, 0, 1);
         float[] t = Times(frames, endTime);
-        ForEachSample(samples, threads, progress, s =>
+        ForEachSample("cfd2d", data, samples, seed, threads, progress, s =>
         {
             RandomFlow start = RandomFlow2D(SampleRandom(seed, s), fine, mach);
             double[][][] solution = Generators.CompressibleFlow2D.Solve(start.Density, start.VelocityX, start.VelocityY, start.Pressure, solver, eta, zeta, t.Select(v => (double)v).ToArray());
@@ -247,7 +247,7 @@ public static class PdeGenerators
         int size = resolution * resolution;
         var data = new float[(long)samples * 2 * size];
         float[] x = CellCentres(resolution, 0, 1);
-        ForEachSample(samples, threads, progress, s =>
+        ForEachSample("darcy", data, samples, seed, threads, progress, s =>
         {
             double[] a = DarcyCoefficient(SampleRandom(seed, s), resolution, x);
             (double[] u, _) = DarcySolver.Solve(a, resolution, beta);
@@ -304,14 +304,46 @@ public static class PdeGenerators
         ArgumentOutOfRangeException.ThrowIfLessThan(frames, 1);
     }
 
-    private static void ForEachSample(int samples, int threads, IProgress<int>? progress, Action<int> generate)
+    // A solver that blows up must not hand NaN or Inf to training as if it were data (PDEBench drops such samples
+    // when it merges its files); the error names the sample and seed so the case can be reproduced.
+    private static void ForEachSample(string equation, float[] data, int samples, int seed, int threads, IProgress<int>? progress, Action<int> generate)
     {
         int done = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
-        Parallel.For(0, samples, options, s =>
+        try
         {
-            generate(s);
-            progress?.Report(Interlocked.Increment(ref done));
-        });
+            Parallel.For(0, samples, options, s =>
+            {
+                generate(s);
+                progress?.Report(Interlocked.Increment(ref done));
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Callers see the solver's own exception (e.g. an argument it refuses), not the parallel loop's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+
+        long perSample = data.LongLength / samples;
+        for (int s = 0; s < samples; s++)
+        {
+            if (HasNonFinite(data.AsSpan((int)(s * perSample), (int)perSample)))
+            {
+                throw new InvalidOperationException($"The {equation} solver produced NaN or infinity in sample {s} of seed {seed}: the run blew up. Try another seed or a finer solver resolution.");
+            }
+        }
+    }
+
+    private static bool HasNonFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float value in values)
+        {
+            if (!float.IsFinite(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
