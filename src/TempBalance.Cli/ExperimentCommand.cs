@@ -34,7 +34,7 @@ internal static class ExperimentCommand
             var runner = new ExperimentRunner(loaded, Path.GetDirectoryName(Path.GetFullPath(path))!, parsed.GetValue(outFolder)!);
             var clock = Stopwatch.StartNew();
             var progress = new ExperimentProgressLines(output, loaded.Epochs);
-            (int run, int skipped, int corrupt) = runner.Run(index, count, output.WriteLine, progress, progress);
+            (int run, int skipped, int corrupt) = runner.Run(index, count, output.WriteLine, progress, trialReporter: progress);
             output.WriteLine($"Shard {index}/{count}: {run} trial(s) run, {skipped} already finished, {corrupt} corrupt result(s) re-run, in {clock.Elapsed.TotalMinutes:F1} min.");
         }));
         return command;

@@ -20,6 +20,12 @@ internal sealed class ExperimentProgressLines(TextWriter output, int epochs) : I
         {
             case TrialEvent.Skipped:
                 _skipped++;
+                if (value.Done == value.Total)
+                {
+                    output.WriteLine($"{_skipped} trial(s) already have results.");
+                    output.WriteLine($"{Bar(value.Done, value.Total)} {value.Done}/{value.Total} done");
+                }
+
                 break;
             case TrialEvent.Started:
                 if (_skipped > 0)

@@ -72,7 +72,7 @@ internal static class PdeCommand
         model.AcceptOnlyFromAmong("fno", "unet");
         var rollout = new Option<string>("--rollout") { Description = "Autoregressive training: full (BPTT), pushforward or teacher-forcing.", DefaultValueFactory = _ => "full" };
         rollout.AcceptOnlyFromAmong("full", "pushforward", "teacher-forcing");
-        var loss = new Option<string>("--loss") { Description = "Training objective: mse (PDEBench) or relative-l2 (Li et al.'s FNO paper; what nRMSE measures).", DefaultValueFactory = _ => "mse" };
+        var loss = new Option<string>("--loss") { Description = "Training objective: mse (PDEBench) or relative-l2 (Li et al.'s FNO paper, per channel like nRMSE).", DefaultValueFactory = _ => "mse" };
         loss.AcceptOnlyFromAmong("mse", "relative-l2");
         var tempBalance = new Option<bool>("--temp-balance") { Description = "TB_Sigmoid per layer, every epoch (the SciML defaults)." };
         var scale = new Option<double>("--s") { Description = "TB_Sigmoid scale s (s_low = s_high).", DefaultValueFactory = _ => 1.0 };

@@ -41,13 +41,13 @@ public sealed class ExperimentRunner
     /// <param name="shardCount">Number of shards.</param>
     /// <param name="log">Progress messages.</param>
     /// <param name="progress">Before and after every trial: trials done, the trial, and the time left.</param>
-    /// <param name="trialReporter">Receives the training progress (epochs, steps) of every trial that runs.</param>
     /// <param name="stopAfter">Stop after running this many trials (for tests of resumption).</param>
     /// <param name="cancellation">Stops between trials.</param>
+    /// <param name="trialReporter">Receives the training progress (epochs, steps) of every trial that runs.</param>
     /// <returns>(run, skipped as finished, re-run because corrupt).</returns>
     public (int Run, int Skipped, int Corrupt) Run(
         int shardIndex = 0, int shardCount = 1, Action<string>? log = null, IProgress<ExperimentProgress>? progress = null,
-        ITrainingReporter? trialReporter = null, int? stopAfter = null, CancellationToken cancellation = default)
+        int? stopAfter = null, CancellationToken cancellation = default, ITrainingReporter? trialReporter = null)
     {
         log ??= _ => { };
         IReadOnlyList<Trial> mine = Trial.Shard(Trials, shardIndex, shardCount);

@@ -3,7 +3,7 @@ namespace Microsoft.ML.TempBalance.Experiments;
 /// <summary>
 /// Estimates the time left in a run from the trials that actually ran in it (trials skipped as finished cost
 /// nothing, so they must not count). A trial's cost grows with its training set, so the estimate fits
-/// seconds = a + b·ratio by least squares once two ratios have run (a, b ≥ 0), and scales with the ratio before that.
+/// seconds = a + b·ratio by least squares with a, b ≥ 0 once two ratios have run, and scales with the ratio before.
 /// </summary>
 internal sealed class TrialTimeEstimate
 {
@@ -25,6 +25,9 @@ internal sealed class TrialTimeEstimate
         return ratios.Sum(r => a + b * r);
     }
 
+    // Least squares for seconds = a + b·ratio with a, b ≥ 0: the unconstrained line when both come out
+    // non-negative, else the best line on the boundary (a constant when the slope is negative, a line through the
+    // origin when the intercept is).
     private (double Intercept, double Slope) Fit()
     {
         double meanRatio = _runs.Average(r => r.Ratio), meanSeconds = _runs.Average(r => r.Seconds);
@@ -33,13 +36,18 @@ internal sealed class TrialTimeEstimate
         if (sxx > 1e-12 * Math.Max(1, meanRatio * meanRatio))
         {
             double slope = sxy / sxx, intercept = meanSeconds - slope * meanRatio;
-            if (slope >= 0 && intercept >= 0)
+            if (slope < 0)
+            {
+                return (meanSeconds, 0);
+            }
+
+            if (intercept >= 0)
             {
                 return (intercept, slope);
             }
         }
 
-        // One ratio so far (or a fit that makes no physical sense): cost proportional to the training set.
-        return (0, _runs.Sum(r => r.Seconds) / _runs.Sum(r => r.Ratio));
+        // One ratio so far, or a negative intercept: cost proportional to the training set.
+        return (0, _runs.Sum(r => r.Ratio * r.Seconds) / _runs.Sum(r => r.Ratio * r.Ratio));
     }
 }

@@ -46,11 +46,23 @@ public sealed class PdeCommandTests
         // A separate validation file picks the epoch (and is read: a missing one is named); the relative L2 objective trains too.
         string validation = Path.Combine(folder.Path, "validation.hdf5");
         Assert.AreEqual(0, Run("pde", "generate", "--equation", "darcy", "--samples", "8", "--resolution", "16", "--seed", "3", "--out", validation).Code);
-        string[] common = ["pde", "train", "--data", train, "--test", test, "--epochs", "2", "--batch-size", "10", "--modes", "4", "--width", "8", "--threads", "2", "--loss", "relative-l2", "--out", output];
+        string[] common = ["pde", "train", "--data", train, "--test", test, "--epochs", "2", "--batch-size", "10", "--modes", "4", "--width", "8", "--learning-rate", "0.02", "--threads", "2", "--loss", "relative-l2", "--out", output];
         var separate = Run([.. common, "--validation", validation]);
         Assert.AreEqual(0, separate.Code, separate.Error);
         Assert.DoesNotContain("picked on the test file", separate.Output);
-        StringAssert.Contains(separate.Output, "Epoch 2: loss");
+        var onTest = Run(common);
+        Assert.AreEqual(0, onTest.Code, onTest.Error);
+
+        // Same seed, same training (equal losses), but each epoch is scored on a different file.
+        static (string Losses, string Scores) Epochs(string output)
+        {
+            var matches = System.Text.RegularExpressions.Regex.Matches(output, @"Epoch \d+: loss (\S+), nRMSE (\S+),");
+            Assert.HasCount(2, matches, output);
+            return (string.Join(" ", matches.Select(m => m.Groups[1].Value)), string.Join(" ", matches.Select(m => m.Groups[2].Value)));
+        }
+
+        Assert.AreEqual(Epochs(onTest.Output).Losses, Epochs(separate.Output).Losses);
+        Assert.AreNotEqual(Epochs(onTest.Output).Scores, Epochs(separate.Output).Scores);
         var missing = Run([.. common, "--validation", Path.Combine(folder.Path, "nope.hdf5")]);
         Assert.AreEqual(1, missing.Code);
         StringAssert.Contains(missing.Error, "nope.hdf5");

@@ -32,13 +32,23 @@ public sealed class TrialTimeEstimateTests
     }
 
     [TestMethod]
-    public void AFitWithANegativeFixedCostFallsBackToProportional()
+    public void ANegativeFixedCostGivesTheBestLineThroughTheOrigin()
     {
-        // A line through these points would cross zero at ratio 0.1 (negative intercept); the fallback scales the
-        // total time by the total ratio: 60 s over 0.6, so 100 s per unit of ratio.
+        // The free line through these points has intercept −30. Through the origin, least squares gives
+        // b = (0.2·10 + 0.4·50) / (0.2² + 0.4²) = 22 / 0.2 = 110 s per unit of ratio.
         var estimate = new TrialTimeEstimate();
         estimate.Add(0.2, 10);
         estimate.Add(0.4, 50);
-        Assert.AreEqual(50, estimate.SecondsFor([0.5])!.Value, 1e-9);
+        Assert.AreEqual(55, estimate.SecondsFor([0.5])!.Value, 1e-9);
+    }
+
+    [TestMethod]
+    public void ANegativeSlopeGivesTheMeanTrialTime()
+    {
+        // Fixed costs dominate and noise tilts the line down: a larger trial must not be estimated as cheaper.
+        var estimate = new TrialTimeEstimate();
+        estimate.Add(0.25, 100);
+        estimate.Add(0.5, 99);
+        Assert.AreEqual(2 * 99.5, estimate.SecondsFor([1.0, 0.1])!.Value, 1e-9);
     }
 }

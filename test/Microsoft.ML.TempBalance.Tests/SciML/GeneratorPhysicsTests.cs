@@ -105,15 +105,17 @@ public sealed class GeneratorPhysicsTests
     public void ASolutionThatOverflowsIsRefusedNotReturned()
     {
         // u grows linearly with the forcing beta (max |u| ≈ 0.1·beta here): the double solve is fine at 1e40, the float
-        // data overflow to infinity. At 1e300 the solver's own norms overflow and it refuses the argument.
-        var error = Assert.ThrowsExactly<InvalidOperationException>(() => PdeGenerators.Darcy(samples: 2, resolution: 8, beta: 1e40, seed: 4));
+        // data overflow to infinity. At 1e300 the force's own norm overflows and the argument is refused up front.
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() => PdeGenerators.Darcy(samples: 3, resolution: 8, beta: 1e40, seed: 4, threads: 2));
         StringAssert.Contains(error.Message, "darcy solver produced NaN or infinity in sample 0 of seed 4");
         var argument = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => PdeGenerators.Darcy(samples: 2, resolution: 8, beta: 1e300, seed: 4));
-        Assert.AreEqual("force", argument.ParamName);
+        Assert.AreEqual("beta", argument.ParamName);
         Assert.IsTrue(PdeGenerators.Darcy(samples: 2, resolution: 8, beta: 100, seed: 4).Data.All(float.IsFinite));
         double[] broken = Enumerable.Repeat(1.0, 16).ToArray();
         broken[5] = double.NaN;
         Assert.ThrowsExactly<InvalidOperationException>(() => DarcySolver.Solve(broken, 4, 1.0), "a NaN residual ends the iteration, and must not look converged");
+        Assert.AreEqual("a", Assert.ThrowsExactly<ArgumentException>(() => DarcySolver.Solve(new double[15], 4, 1.0)).ParamName);
+        Assert.AreEqual("tolerance", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => DarcySolver.Solve(new double[16], 4, 1.0, tolerance: 0)).ParamName);
     }
 }
 

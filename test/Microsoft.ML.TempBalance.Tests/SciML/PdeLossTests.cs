@@ -22,12 +22,12 @@ public sealed class PdeLossTests
 
     private static double Loss(PdeLoss kind)
     {
+        using var scope = torch.NewDisposeScope();
         PdeDataset data = Data([0, 0, 4]);
         var rollout = new PdeRollout(data, initialStep: 1, singleStep: true, batchSize: 2, loss: kind);
         using var model = new Doubling();
-        using torch.Tensor trajectories = PdeRollout.ToTensor(data);
-        using torch.Tensor loss = rollout.TrainingLoss(model, trajectories);
-        return loss.item<float>();
+        torch.Tensor trajectories = PdeRollout.ToTensor(data);
+        return rollout.TrainingLoss(model, trajectories).item<float>();
     }
 
     [TestMethod]
@@ -50,8 +50,24 @@ public sealed class PdeLossTests
             SingleStep = true, Epochs = 1, BatchSize = 2, Loss = PdeLoss.RelativeL2, Threads = AssemblySetup.TorchThreads,
         };
         var error = Assert.ThrowsExactly<ArgumentException>(() => PdeSolver.Train(data, null, options));
-        StringAssert.Contains(error.Message, "sample 1, frame 1 is zero everywhere");
+        StringAssert.Contains(error.Message, "sample 1, frame 1, channel 0 is zero everywhere");
         using PdeSolver withMse = PdeSolver.Train(data, null, options with { Loss = PdeLoss.Mse });
         Assert.HasCount(1, withMse.Result!.Epochs);
+    }
+
+    [TestMethod]
+    public void OnlyFramesTheLossScoresMustBeNonZero()
+    {
+        // One sample, frames [1 2 3], [0 0 0], [1 1 1]: a rollout from frame 0 scores frames 1 and 2; pushforward with
+        // one unrolled step scores only frame 2; the zero frame matters only to the first.
+        var data = new PdeDataset("burgers", [1, 2, 3, 0, 0, 0, 1, 1, 1], samples: 1, times: 3, spatialShape: [3], channels: ["u"],
+            spatialCoordinates: [[0f, 0.5f, 1f]], timeCoordinate: [0f, 0.5f, 1f], parameters: new Dictionary<string, double>());
+        using var scope = torch.NewDisposeScope();
+        torch.Tensor trajectories = PdeRollout.ToTensor(data);
+        var full = new PdeRollout(data, initialStep: 1, singleStep: false, batchSize: 1, RolloutMode.FullRollout, loss: PdeLoss.RelativeL2);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => full.RequireUsableTargets(trajectories, "train")).Message, "sample 0, frame 1, channel 0");
+        var pushforward = new PdeRollout(data, initialStep: 1, singleStep: false, batchSize: 1, RolloutMode.Pushforward, unrollSteps: 1, loss: PdeLoss.RelativeL2);
+        pushforward.RequireUsableTargets(trajectories, "train");
+        new PdeRollout(data, initialStep: 1, singleStep: false, batchSize: 1).RequireUsableTargets(trajectories, "train");
     }
 }

@@ -14,11 +14,23 @@ public static class DarcySolver
     /// <param name="force">f (PDEBench's beta).</param>
     /// <param name="tolerance">Stop when ‖r‖ ≤ tolerance·‖f‖.</param>
     /// <returns>The solution and the number of iterations.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">The force is not finite, or so large that ‖f‖ overflows.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">n &lt; 1, tolerance ≤ 0, or a force that is not finite or so large that ‖f‖ overflows.</exception>
+    /// <exception cref="ArgumentException">The coefficient field does not have n x n values.</exception>
     /// <exception cref="InvalidOperationException">The iteration did not reach the tolerance (e.g. a NaN coefficient).</exception>
     public static (double[] U, int Iterations) Solve(double[] a, int n, double force, double tolerance = 1e-10)
     {
         ArgumentNullException.ThrowIfNull(a);
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        if (a.Length != n * n)
+        {
+            throw new ArgumentException($"The coefficient field has {a.Length} values; an {n} x {n} grid needs {n * n}.", nameof(a));
+        }
+
+        if (!(tolerance > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be positive.");
+        }
+
         int size = n * n;
         if (!double.IsFinite(force) || !double.IsFinite(force * force * size))
         {

@@ -130,7 +130,7 @@ public static class PdeGenerators
         int solver = solverResolution ?? resolution;
         int stride = SolverStride(solver, resolution);
         long size = (long)resolution * resolution;
-        var data = new float[samples * frames * size * 4];
+        var data = new float[(long)samples * frames * size * 4];
         float[] fine = CellCentres(solver, 0, 1);
         float[] t = Times(frames, endTime);
         ForEachSample("cfd2d", data, samples, seed, threads, progress, s =>
@@ -244,6 +244,11 @@ public static class PdeGenerators
     public static PdeDataset Darcy(int samples, int resolution, double beta = 100, int seed = 0, int threads = 0, IProgress<int>? progress = null)
     {
         Check(samples, resolution, 2);
+        if (!double.IsFinite(beta * beta * resolution * resolution))
+        {
+            throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must be finite and small enough that the force's norm over the grid does not overflow.");
+        }
+
         int size = resolution * resolution;
         var data = new float[(long)samples * 2 * size];
         float[] x = CellCentres(resolution, 0, 1);
@@ -305,33 +310,47 @@ public static class PdeGenerators
     }
 
     // A solver that blows up must not hand NaN or Inf to training as if it were data (PDEBench drops such samples
-    // when it merges its files); the error names the sample and seed so the case can be reproduced.
+    // when it merges its files). Each sample is checked as soon as it is solved, and every failure names the sample
+    // and seed so that the case can be reproduced alone.
     private static void ForEachSample(string equation, float[] data, int samples, int seed, int threads, IProgress<int>? progress, Action<int> generate)
     {
         int done = 0;
+        int perSample = data.Length / samples;
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         try
         {
             Parallel.For(0, samples, options, s =>
             {
-                generate(s);
+                try
+                {
+                    generate(s);
+                }
+                catch (Exception e) when (e is ArithmeticException or InvalidOperationException or ArgumentException)
+                {
+                    throw SampleFailure($"The {equation} generator failed on sample {s} of seed {seed}: {e.Message}", s, e);
+                }
+
+                if (HasNonFinite(data.AsSpan(s * perSample, perSample)))
+                {
+                    throw SampleFailure($"The {equation} solver produced NaN or infinity in sample {s} of seed {seed}: the run blew up. Try another seed or a finer solver resolution.", s, null);
+                }
+
                 progress?.Report(Interlocked.Increment(ref done));
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
-            // Callers see the solver's own exception (e.g. an argument it refuses), not the parallel loop's wrapper.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            // The lowest failing sample among those that ran, not whichever thread failed first.
+            Exception first = e.InnerExceptions.OrderBy(x => x.Data["sample"] as int? ?? int.MaxValue).First();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         }
+    }
 
-        long perSample = data.LongLength / samples;
-        for (int s = 0; s < samples; s++)
-        {
-            if (HasNonFinite(data.AsSpan((int)(s * perSample), (int)perSample)))
-            {
-                throw new InvalidOperationException($"The {equation} solver produced NaN or infinity in sample {s} of seed {seed}: the run blew up. Try another seed or a finer solver resolution.");
-            }
-        }
+    private static InvalidOperationException SampleFailure(string message, int sample, Exception? inner)
+    {
+        var failure = new InvalidOperationException(message, inner);
+        failure.Data["sample"] = sample;
+        return failure;
     }
 
     private static bool HasNonFinite(ReadOnlySpan<float> values)

@@ -7,9 +7,10 @@ public enum PdeLoss
     Mse,
 
     /// <summary>
-    /// Relative L2 error ‖prediction − target‖₂ / ‖target‖₂ per sample (space and channels together), averaged over
-    /// the batch: the objective of Li et al.'s FNO paper and the quantity nRMSE measures. Samples with small fields
-    /// weigh as much as large ones, which MSE does not do. Every target frame must be non-zero.
+    /// Relative L2 error ‖prediction − target‖₂ / ‖target‖₂ over space, per sample and channel, averaged over both
+    /// (and summed over predicted frames): Li et al.'s FNO objective, normalised per channel as nRMSE is. Samples and
+    /// channels with small fields weigh as much as large ones, which MSE does not do. No scored target channel may be
+    /// zero everywhere.
     /// </summary>
     RelativeL2,
 }

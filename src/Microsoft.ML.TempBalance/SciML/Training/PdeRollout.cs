@@ -68,7 +68,7 @@ internal sealed class PdeRollout
 
         torch.Tensor window = trajectories.narrow(-2, 0, InitialStep);
         torch.Tensor loss = torch.zeros(1);
-        long firstWithGradient = Mode == RolloutMode.Pushforward ? Math.Max(InitialStep, frames - UnrollSteps) : InitialStep;
+        long firstWithGradient = FirstScoredFrame(frames);
         for (long t = InitialStep; t < frames; t++)
         {
             torch.Tensor target = trajectories.narrow(-2, t, 1);
@@ -101,8 +101,8 @@ internal sealed class PdeRollout
     }
 
     /// <summary>
-    /// Throws when <see cref="Loss"/> is relative L2 and a frame that serves as a target is zero everywhere (its
-    /// relative error would be a division by zero).
+    /// Throws when <see cref="Loss"/> is relative L2 and a channel of a frame that the loss scores is zero everywhere
+    /// (its relative error would be a division by zero).
     /// </summary>
     /// <param name="trajectories">[sample, space..., time, channel], as <see cref="ToTensor"/> returns.</param>
     /// <param name="name">The dataset's name for the message.</param>
@@ -115,14 +115,14 @@ internal sealed class PdeRollout
 
         using var scope = torch.NewDisposeScope();
         long frames = trajectories.shape[^2];
-        long first = SingleStep ? frames - 1 : InitialStep;
+        long first = FirstScoredFrame(frames);
         torch.Tensor targets = trajectories.narrow(-2, first, frames - first).transpose(1, -2);
-        torch.Tensor norms = targets.reshape(targets.shape[0], targets.shape[1], -1).abs().amax(-1);
+        torch.Tensor norms = targets.reshape(targets.shape[0], targets.shape[1], -1, Channels).abs().amax(2);
         torch.Tensor zero = (norms == 0).nonzero();
         if (zero.shape[0] > 0)
         {
-            long sample = zero[0, 0].item<long>(), frame = first + zero[0, 1].item<long>();
-            throw new ArgumentException($"{name}: sample {sample}, frame {frame} is zero everywhere, so its relative L2 error is undefined; use the MSE loss or drop that sample.", name);
+            long sample = zero[0, 0].item<long>(), frame = first + zero[0, 1].item<long>(), channel = zero[0, 2].item<long>();
+            throw new ArgumentException($"{name}: sample {sample}, frame {frame}, channel {channel} is zero everywhere, so its relative L2 error is undefined; use the MSE loss or drop that sample.", name);
         }
     }
 
@@ -201,6 +201,13 @@ internal sealed class PdeRollout
         return grid;
     }
 
+    // The first frame whose prediction is scored: the last one for single step, the first predicted one for a
+    // rollout, and the first of the last UnrollSteps for pushforward.
+    private long FirstScoredFrame(long frames) =>
+        SingleStep ? frames - 1 : Mode == RolloutMode.Pushforward ? Math.Max(InitialStep, frames - UnrollSteps) : InitialStep;
+
+    // [batch, space..., 1, channel]: MSE over everything, or the relative L2 error per sample and channel (norms
+    // over space, as nRMSE takes them) averaged over both.
     private torch.Tensor StepLoss(torch.Tensor predicted, torch.Tensor target)
     {
         if (Loss == PdeLoss.Mse)
@@ -208,8 +215,9 @@ internal sealed class PdeRollout
             return torch.nn.functional.mse_loss(predicted, target);
         }
 
-        torch.Tensor difference = torch.linalg.vector_norm((predicted - target).flatten(1), dims: new long[] { 1 });
-        torch.Tensor reference = torch.linalg.vector_norm(target.flatten(1), dims: new long[] { 1 });
+        long batch = target.shape[0];
+        torch.Tensor difference = torch.linalg.vector_norm((predicted - target).reshape(batch, -1, Channels), dims: new long[] { 1 });
+        torch.Tensor reference = torch.linalg.vector_norm(target.reshape(batch, -1, Channels), dims: new long[] { 1 });
         return (difference / reference).mean();
     }
 }

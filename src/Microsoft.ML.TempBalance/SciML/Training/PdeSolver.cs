@@ -37,9 +37,21 @@ public sealed class PdeSolver : IDisposable
             Check(validation, options, nameof(validation));
         }
 
-        torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model = CreateUntrained(train, options);
+        // The task checks the targets and may refuse them, so it comes before anything else that needs disposing.
         var rollout = Rollout(train, options);
-        using var task = new PdeTrainingTask(train, validation, rollout);
+        PdeTrainingTask task;
+        try
+        {
+            task = new PdeTrainingTask(train, validation, rollout);
+        }
+        catch
+        {
+            rollout.Grid.Dispose();
+            throw;
+        }
+
+        using PdeTrainingTask owned = task;
+        torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model = CreateUntrained(train, options);
         var engine = new TrainingEngine(new TrainingOptions
         {
             Epochs = options.Epochs,
@@ -61,6 +73,7 @@ public sealed class PdeSolver : IDisposable
         catch
         {
             model.Dispose();
+            rollout.Grid.Dispose();
             throw;
         }
     }
