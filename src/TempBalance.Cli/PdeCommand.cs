@@ -74,6 +74,8 @@ internal static class PdeCommand
         rollout.AcceptOnlyFromAmong("full", "pushforward", "teacher-forcing");
         var loss = new Option<string>("--loss") { Description = "Training objective: mse (PDEBench) or relative-l2 (Li et al.'s FNO paper, per channel like nRMSE).", DefaultValueFactory = _ => "mse" };
         loss.AcceptOnlyFromAmong("mse", "relative-l2");
+        var normalize = new Option<string>("--normalize") { Description = "Field scaling around the network: none (PDEBench) or pointwise (Li et al.'s per-grid-point Gaussian; saved with the weights).", DefaultValueFactory = _ => "none" };
+        normalize.AcceptOnlyFromAmong("none", "pointwise");
         var tempBalance = new Option<bool>("--temp-balance") { Description = "TB_Sigmoid per layer, every epoch (the SciML defaults)." };
         var scale = new Option<double>("--s") { Description = "TB_Sigmoid scale s (s_low = s_high).", DefaultValueFactory = _ => 1.0 };
         var trainSamples = new Option<int?>("--train-samples") { Description = "Use the first N training samples (the paper's subsampling)." };
@@ -90,7 +92,7 @@ internal static class PdeCommand
         var outFolder = new Option<string>("--out") { Description = "Folder for weights, metrics and plots.", Required = true };
         var command = new CliCommand("train", "Train an FNO or UNet on PDEBench-layout data, print the metrics and write plots.")
         {
-            data, test, validation, model, rollout, loss, tempBalance, scale, trainSamples, epochs, batch, rate, weightDecay, stepSize, initialStep, modes, width, seed, threads, outFolder,
+            data, test, validation, model, rollout, loss, normalize, tempBalance, scale, trainSamples, epochs, batch, rate, weightDecay, stepSize, initialStep, modes, width, seed, threads, outFolder,
         };
         command.SetAction(parsed =>
         {
@@ -112,6 +114,7 @@ internal static class PdeCommand
                     Model = new FnoOptions { Modes = parsed.GetValue(modes), Width = parsed.GetValue(width), InitialStep = single ? 1 : parsed.GetValue(initialStep), Channels = train.Channels.Count },
                     SingleStep = single,
                     Loss = parsed.GetValue(loss) == "relative-l2" ? PdeLoss.RelativeL2 : PdeLoss.Mse,
+                    Normalization = parsed.GetValue(normalize) == "pointwise" ? PdeNormalization.PointwiseGaussian : PdeNormalization.None,
                     Epochs = parsed.GetValue(epochs),
                     BatchSize = parsed.GetValue(batch),
                     LearningRate = parsed.GetValue(rate),

@@ -39,11 +39,12 @@ public sealed class PdeRegressionTrainerTests
     }
 
     [TestMethod]
-    [DataRow(PdeModelKind.Fno, false)]
-    [DataRow(PdeModelKind.Fno, true)]
-    [DataRow(PdeModelKind.UNet, false)]
-    [DataRow(PdeModelKind.UNet, true)]
-    public void FitEvaluateSaveLoadGivesIdenticalPredictions(PdeModelKind kind, bool balance)
+    [DataRow(PdeModelKind.Fno, false, PdeNormalization.None)]
+    [DataRow(PdeModelKind.Fno, true, PdeNormalization.None)]
+    [DataRow(PdeModelKind.Fno, false, PdeNormalization.PointwiseGaussian)]
+    [DataRow(PdeModelKind.UNet, false, PdeNormalization.None)]
+    [DataRow(PdeModelKind.UNet, true, PdeNormalization.None)]
+    public void FitEvaluateSaveLoadGivesIdenticalPredictions(PdeModelKind kind, bool balance, PdeNormalization normalization)
     {
         var ml = new MLContext(seed: 1);
         IDataView train = ml.Data.LoadFromEnumerable(Rows(24, 1));
@@ -51,7 +52,7 @@ public sealed class PdeRegressionTrainerTests
         var options = new PdeRegressionTrainer.Options
         {
             GridShape = new[] { N, N }, Modes = 4, Width = 8, UNetFeatures = 16, Epochs = 4, BatchSize = 8, LearningRate = kind == PdeModelKind.Fno ? 5e-3 : 1e-3, Seed = 3,
-            NumberOfThreads = AssemblySetup.TorchThreads, ValidationSet = test,
+            NumberOfThreads = AssemblySetup.TorchThreads, ValidationSet = test, Normalization = normalization,
         };
         PdeRegressionTrainer trainer = kind == PdeModelKind.Fno ? ml.Regression.Trainers.FourierNeuralOperator(options) : ml.Regression.Trainers.UNet(options);
         if (balance)

@@ -48,14 +48,42 @@ public sealed class PdeSolverTests
     }
 
     [TestMethod]
-    public void AutoregressiveBurgersTrainingReducesTheRolloutError()
+    public void PointwiseNormalisationTrainsAndItsStatisticsTravelWithTheWeights()
+    {
+        PdeDataset train = PdeGenerators.Darcy(samples: 40, resolution: 16, seed: 1);
+        PdeDataset test = PdeGenerators.Darcy(samples: 20, resolution: 16, seed: 2);
+        using PdeSolver solver = PdeSolver.Train(train, test, Darcy(false) with { Epochs = 6, Normalization = PdeNormalization.PointwiseGaussian });
+        Assert.IsLessThan(solver.Result!.Epochs[0].TrainLoss, solver.Result.Epochs[^1].TrainLoss);
+
+        using var folder = new TempFolder();
+        string path = Path.Combine(folder.Path, "fno.safetensors");
+        solver.Save(path);
+        using (var reader = Microsoft.ML.TempBalance.Checkpoints.SafetensorsReader.Open(path))
+        {
+            Assert.IsTrue(reader.Contains("normalizer.output_std"), "the statistics are saved next to the weights");
+        }
+
+        // The file decides, not the options: statistics belong to the weights they were trained with.
+        using PdeSolver loaded = PdeSolver.Load(path, train, Darcy(false));
+        CollectionAssert.AreEqual(solver.Predict(test), loaded.Predict(test));
+
+        string weightsOnly = Path.Combine(folder.Path, "weights-only.safetensors");
+        Microsoft.ML.TempBalance.Checkpoints.ModuleCheckpoint.Save(solver.Model, weightsOnly);
+        using PdeSolver raw = PdeSolver.Load(weightsOnly, train, Darcy(false));
+        CollectionAssert.AreNotEqual(solver.Predict(test), raw.Predict(test), "without the statistics the same weights predict something else");
+    }
+
+    [TestMethod]
+    [DataRow(PdeNormalization.None)]
+    [DataRow(PdeNormalization.PointwiseGaussian)]
+    public void AutoregressiveBurgersTrainingReducesTheRolloutError(PdeNormalization normalization)
     {
         PdeDataset train = PdeGenerators.Burgers(samples: 24, resolution: 32, nu: 0.01, frames: 12, endTime: 0.22, seed: 3);
         PdeDataset test = PdeGenerators.Burgers(samples: 8, resolution: 32, nu: 0.01, frames: 12, endTime: 0.22, seed: 4);
         var options = new PdeTrainingOptions
         {
             Model = new FnoOptions { Modes = 8, Width = 12, InitialStep = 4, Channels = 1 },
-            Epochs = 8, BatchSize = 8, LearningRate = 3e-3, Seed = 2, Threads = AssemblySetup.TorchThreads,
+            Epochs = 8, BatchSize = 8, LearningRate = 3e-3, Seed = 2, Threads = AssemblySetup.TorchThreads, Normalization = normalization,
         };
         using PdeSolver solver = PdeSolver.Train(train, test, options);
         Assert.IsLessThan(solver.Result!.Epochs[0].TrainLoss, solver.Result.Epochs[^1].TrainLoss);

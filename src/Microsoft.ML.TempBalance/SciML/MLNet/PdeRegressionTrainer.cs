@@ -113,6 +113,9 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
         /// <summary>Training objective per step: MSE (PDEBench, the default) or relative L2 (Li et al.'s FNO paper).</summary>
         public PdeLoss Loss = PdeLoss.Mse;
 
+        /// <summary>Field scaling around the network: none (PDEBench, the default) or pointwise Gaussian (Li et al.); saved with the model.</summary>
+        public PdeNormalization Normalization = PdeNormalization.None;
+
         /// <summary>Epochs between learning-rate halvings.</summary>
         public int StepSizeEpochs = 100;
 
@@ -162,6 +165,7 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
             LearningRate = LearningRate,
             WeightDecay = WeightDecay,
             Loss = Loss,
+            Normalization = Normalization,
             StepSizeEpochs = StepSizeEpochs,
             Seed = seed,
             Threads = NumberOfThreads,

@@ -3,7 +3,7 @@ using TorchSharp;
 namespace Microsoft.ML.TempBalance.SciML.Training;
 
 /// <summary>How an FNO maps frames to frames: the window of input frames, the grid channels, single step or rollout.</summary>
-internal sealed class PdeRollout
+internal sealed class PdeRollout : IDisposable
 {
     public PdeRollout(PdeDataset shape, int initialStep, bool singleStep, int batchSize, RolloutMode mode = RolloutMode.FullRollout, int unrollSteps = 20, PdeLoss loss = PdeLoss.Mse)
     {
@@ -42,6 +42,9 @@ internal sealed class PdeRollout
     /// <summary>[space..., dims] coordinates, broadcast over the batch.</summary>
     public torch.Tensor Grid { get; }
 
+    /// <summary>Pointwise scaling around the network (owned; disposed with the rollout); null for raw fields.</summary>
+    public FieldNormalizer? Normalizer { get; set; }
+
     /// <summary>The dataset as a tensor [sample, space..., time, channel] (PDEBench's model layout).</summary>
     public static torch.Tensor ToTensor(PdeDataset data)
     {
@@ -61,9 +64,8 @@ internal sealed class PdeRollout
         torch.Tensor grid = BatchGrid(trajectories.shape[0]);
         if (SingleStep)
         {
-            torch.Tensor input = Flatten(trajectories.narrow(-2, 0, 1));
             torch.Tensor target = trajectories.narrow(-2, frames - 1, 1);
-            return StepLoss(model.forward(input, grid), target);
+            return StepLoss(Step(model, trajectories.narrow(-2, 0, 1), grid), target);
         }
 
         torch.Tensor window = trajectories.narrow(-2, 0, InitialStep);
@@ -76,7 +78,7 @@ internal sealed class PdeRollout
             {
                 torch.Tensor truth = trajectories.narrow(-2, t - InitialStep, InitialStep);
                 torch.Tensor noisy = truth + torch.randn_like(truth) * 0.001;
-                loss = loss + StepLoss(model.forward(Flatten(noisy), grid), target);
+                loss = loss + StepLoss(Step(model, noisy, grid), target);
                 continue;
             }
 
@@ -85,12 +87,12 @@ internal sealed class PdeRollout
             {
                 using (torch.no_grad())
                 {
-                    predicted = model.forward(Flatten(window), grid);
+                    predicted = Step(model, window, grid);
                 }
             }
             else
             {
-                predicted = model.forward(Flatten(window), grid);
+                predicted = Step(model, window, grid);
                 loss = loss + StepLoss(predicted, target);
             }
 
@@ -144,7 +146,7 @@ internal sealed class PdeRollout
             torch.Tensor output;
             if (SingleStep)
             {
-                torch.Tensor predicted = model.forward(Flatten(trajectories.narrow(-2, 0, 1)), grid);
+                torch.Tensor predicted = Step(model, trajectories.narrow(-2, 0, 1), grid);
                 output = torch.cat(new[] { trajectories.narrow(-2, 0, frames - 1), predicted }, -2);
             }
             else
@@ -153,7 +155,7 @@ internal sealed class PdeRollout
                 torch.Tensor window = pieces[0];
                 for (long t = InitialStep; t < frames; t++)
                 {
-                    torch.Tensor predicted = model.forward(Flatten(window), grid);
+                    torch.Tensor predicted = Step(model, window, grid);
                     pieces.Add(predicted);
                     window = torch.cat(new[] { window.narrow(-2, 1, InitialStep - 1), predicted }, -2);
                 }
@@ -173,6 +175,16 @@ internal sealed class PdeRollout
     public PdeMetrics Evaluate(float[] predicted, PdeDataset truth, bool includeContextFrames = false) =>
         PdeMetrics.Compute(predicted, truth.Data, truth.Samples, truth.Times, truth.SpatialShape.Aggregate(1, (a, b) => a * b), truth.Channels.Count,
             SingleStep ? truth.Times - 1 : InitialStep, includeContextFrames);
+
+    public void Dispose()
+    {
+        Grid.Dispose();
+        Normalizer?.Dispose();
+    }
+
+    // One network step on a window [batch, space..., frames, channel] in physical units, through the normaliser if any.
+    private torch.Tensor Step(torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model, torch.Tensor window, torch.Tensor grid) =>
+        Normalizer is null ? model.forward(Flatten(window), grid) : Normalizer.Decode(model.forward(Flatten(Normalizer.Encode(window)), grid));
 
     private torch.Tensor Flatten(torch.Tensor window)
     {

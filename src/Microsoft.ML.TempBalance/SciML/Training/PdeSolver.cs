@@ -42,11 +42,11 @@ public sealed class PdeSolver : IDisposable
         PdeTrainingTask task;
         try
         {
-            task = new PdeTrainingTask(train, validation, rollout);
+            task = new PdeTrainingTask(train, validation, rollout, options.Normalization);
         }
         catch
         {
-            rollout.Grid.Dispose();
+            rollout.Dispose();
             throw;
         }
 
@@ -73,7 +73,7 @@ public sealed class PdeSolver : IDisposable
         catch
         {
             model.Dispose();
-            rollout.Grid.Dispose();
+            rollout.Dispose();
             throw;
         }
     }
@@ -113,22 +113,60 @@ public sealed class PdeSolver : IDisposable
         return PdeErrorSpectrum.Compute(predicted, data.Data, data.Samples, data.Times, data.SpatialShape, data.Channels.Count, _rollout.SingleStep ? data.Times - 1 : _rollout.InitialStep);
     }
 
-    /// <summary>Writes the weights as safetensors (atomically; refuses NaN).</summary>
-    public void Save(string path) => ModuleCheckpoint.Save(Model, path);
+    /// <summary>Writes the weights, and the normalisation statistics if any, as safetensors (atomically; refuses NaN).</summary>
+    public void Save(string path)
+    {
+        if (_rollout.Normalizer is null)
+        {
+            ModuleCheckpoint.Save(Model, path);
+            return;
+        }
 
-    /// <summary>A model of the same architecture with weights from <paramref name="path"/>.</summary>
+        var tensors = new Dictionary<string, torch.Tensor>(Model.state_dict());
+        foreach ((string name, torch.Tensor tensor) in _rollout.Normalizer.Tensors)
+        {
+            tensors.Add(name, tensor);
+        }
+
+        ModuleCheckpoint.SaveTensors(tensors, path);
+    }
+
+    /// <summary>
+    /// A model of the same architecture with weights from <paramref name="path"/>; normalisation statistics in the file
+    /// are used whatever <see cref="PdeTrainingOptions.Normalization"/> says, since they belong to those weights.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file's tensors do not match the architecture (named).</exception>
     public static PdeSolver Load(string path, PdeDataset shape, PdeTrainingOptions options)
     {
         torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> model = Create(shape, options);
-        ModuleCheckpoint.Load(model, path);
-        return new PdeSolver(model, Rollout(shape, options), null);
+        PdeRollout? rollout = null;
+        try
+        {
+            var (missing, unexpected) = ModuleCheckpoint.Load(model, path, strict: false);
+            var foreign = unexpected.Where(name => !FieldNormalizer.Owns(name)).ToList();
+            if (missing.Count > 0 || foreign.Count > 0)
+            {
+                throw new InvalidDataException(
+                    $"'{path}' does not match the model: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", foreign)}].");
+            }
+
+            rollout = Rollout(shape, options);
+            rollout.Normalizer = FieldNormalizer.Read(path);
+            return new PdeSolver(model, rollout, null);
+        }
+        catch
+        {
+            model.Dispose();
+            rollout?.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
         Model.Dispose();
-        _rollout.Grid.Dispose();
+        _rollout.Dispose();
     }
 
     private static PdeRollout Rollout(PdeDataset shape, PdeTrainingOptions options) =>

@@ -28,6 +28,9 @@ public sealed record PdeTrainingOptions
     /// <summary>Training objective per step (PDEBench: MSE).</summary>
     public PdeLoss Loss { get; init; } = PdeLoss.Mse;
 
+    /// <summary>Scaling of the fields around the network (PDEBench: none; Li et al.: pointwise Gaussian).</summary>
+    public PdeNormalization Normalization { get; init; } = PdeNormalization.None;
+
     /// <summary>Single step from frame 0 to the last frame (Darcy) instead of an autoregressive rollout.</summary>
     public bool SingleStep { get; init; }
 

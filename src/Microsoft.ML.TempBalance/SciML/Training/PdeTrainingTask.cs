@@ -15,13 +15,17 @@ internal sealed class PdeTrainingTask : ITrainingTask, IDisposable
     private readonly PdeDataset? _validation;
     private readonly PdeRollout _rollout;
 
-    public PdeTrainingTask(PdeDataset train, PdeDataset? validation, PdeRollout rollout)
+    public PdeTrainingTask(PdeDataset train, PdeDataset? validation, PdeRollout rollout, PdeNormalization normalization = PdeNormalization.None)
     {
         _rollout = rollout;
         _train = PdeRollout.ToTensor(train);
         try
         {
             rollout.RequireUsableTargets(_train, "train");
+            if (normalization == PdeNormalization.PointwiseGaussian)
+            {
+                rollout.Normalizer = FieldNormalizer.Fit(_train, rollout.SingleStep);
+            }
         }
         catch
         {
