@@ -58,6 +58,21 @@ public sealed class FieldNormalizerTests
     }
 
     [TestMethod]
+    public void TheFloorIsSetPerChannelSoALargeChannelDoesNotSwampASmallOne()
+    {
+        using var scope = torch.NewDisposeScope();
+        // 2 points x 2 channels, frames [input, target]. Target channel 0 spreads 1000 at both points; channel 1 is
+        // constant (5) at point 0 and spreads 1 at point 1, so its floor is 1e-3 x 0.5, not 1e-3 x the mean over both channels.
+        torch.Tensor trajectories = PdeRollout.ToTensor(new PdeDataset(
+            "darcy",
+            [1, 1, 1, 1, 0, 5, 0, 0, 2, 2, 2, 2, 2000, 5, 2000, 2],
+            samples: 2, times: 2, spatialShape: [2], channels: ["a", "b"],
+            spatialCoordinates: [[0f, 1f]], timeCoordinate: [0f, 1f], parameters: new Dictionary<string, double>()));
+        using FieldNormalizer normalizer = FieldNormalizer.Fit(trajectories, singleStep: true);
+        AssertClose(new[] { 1000, 5e-4, 1000, 1 }, Values(normalizer.OutputStd));
+    }
+
+    [TestMethod]
     public void OneSampleIsRefused()
     {
         using var scope = torch.NewDisposeScope();

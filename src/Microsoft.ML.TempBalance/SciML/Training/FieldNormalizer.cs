@@ -13,7 +13,8 @@ internal sealed class FieldNormalizer : IDisposable
     private static readonly string[] Names = { "input_mean", "input_std", "output_mean", "output_std" };
 
     // A grid point where a field never varies (Darcy's u on the Dirichlet boundary) would divide by zero; flooring the
-    // spread at a small fraction of its average keeps encoding finite and makes decoding pin that point to its mean.
+    // spread at a small fraction of its channel's average keeps encoding finite and makes decoding pin that point to its
+    // mean. Per channel, because channels differ in scale (1D CFD: density, pressure, velocity).
     private const double SpreadFloor = 1e-3;
 
     private FieldNormalizer(torch.Tensor inputMean, torch.Tensor inputStd, torch.Tensor outputMean, torch.Tensor outputStd)
@@ -110,7 +111,8 @@ internal sealed class FieldNormalizer : IDisposable
         torch.Tensor flat = frameFirst.reshape(new[] { -1L }.Concat(frameFirst.shape[2..]).ToArray()).to(torch.float64);
         torch.Tensor mean = flat.mean(new long[] { 0 });
         torch.Tensor std = flat.std(new long[] { 0 }, unbiased: false);
-        std = torch.maximum(std, std.mean() * SpreadFloor);
+        long[] space = Enumerable.Range(0, (int)dims).Select(i => (long)i).ToArray();
+        std = torch.maximum(std, std.mean(space, keepdim: true) * SpreadFloor);
         if (!torch.isfinite(mean).all().item<bool>() || !(std > 0).all().item<bool>())
         {
             throw new ArgumentException("The training fields are not finite or are constant everywhere; pointwise normalisation cannot be fitted.", nameof(trajectories));
