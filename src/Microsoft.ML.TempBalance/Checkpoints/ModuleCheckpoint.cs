@@ -56,15 +56,19 @@ public static class ModuleCheckpoint
     /// <param name="module">The target module.</param>
     /// <param name="path">A safetensors file.</param>
     /// <param name="strict">When true, every state-dict entry must be in the file and every file tensor in the module.</param>
+    /// <param name="companion">
+    /// File tensors that belong beside the weights rather than in the module (e.g. normalisation statistics); they are
+    /// neither loaded nor counted as unexpected.
+    /// </param>
     /// <returns>The state-dict names missing from the file and the file tensors the module does not have.</returns>
     /// <exception cref="InvalidDataException">A tensor's shape differs from the module's (named, with both shapes), or strict loading failed.</exception>
-    public static (IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected) Load(torch.nn.Module module, string path, bool strict = true)
+    public static (IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected) Load(torch.nn.Module module, string path, bool strict = true, Func<string, bool>? companion = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         using SafetensorsReader reader = SafetensorsReader.Open(path);
         var state = module.state_dict();
         var missing = state.Keys.Where(name => !reader.Contains(name)).ToList();
-        var unexpected = reader.Tensors.Select(t => t.Name).Where(name => !state.ContainsKey(name)).ToList();
+        var unexpected = reader.Tensors.Select(t => t.Name).Where(name => !state.ContainsKey(name) && companion?.Invoke(name) != true).ToList();
         if (strict && (missing.Count > 0 || unexpected.Count > 0))
         {
             throw new InvalidDataException(

@@ -74,5 +74,8 @@ public sealed class ModuleCheckpointTests
         var (missing, unexpected) = ModuleCheckpoint.Load(linear, folder.File("p.safetensors"), strict: false);
         CollectionAssert.AreEqual(new[] { "bias" }, missing.ToArray());
         CollectionAssert.AreEqual(new[] { "position_ids" }, unexpected.ToArray());
+
+        var companion = Assert.ThrowsExactly<InvalidDataException>(() => ModuleCheckpoint.Load(linear, folder.File("p.safetensors"), companion: name => name == "position_ids"));
+        StringAssert.Contains(companion.Message, "missing [bias], unexpected []", "a companion tensor is not unexpected; the missing bias still fails");
     }
 }

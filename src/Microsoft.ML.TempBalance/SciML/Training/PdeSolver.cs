@@ -142,14 +142,7 @@ public sealed class PdeSolver : IDisposable
         PdeRollout? rollout = null;
         try
         {
-            var (missing, unexpected) = ModuleCheckpoint.Load(model, path, strict: false);
-            var foreign = unexpected.Where(name => !FieldNormalizer.Owns(name)).ToList();
-            if (missing.Count > 0 || foreign.Count > 0)
-            {
-                throw new InvalidDataException(
-                    $"'{path}' does not match the model: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", foreign)}].");
-            }
-
+            ModuleCheckpoint.Load(model, path, companion: FieldNormalizer.Owns);
             rollout = Rollout(shape, options);
             rollout.Normalizer = FieldNormalizer.Read(path);
             return new PdeSolver(model, rollout, null);
