@@ -2,6 +2,7 @@
 //                    dotnet run -c Release --project src/Benchmarks -- balance-overhead [epochs]
 //                    dotnet run -c Release --project src/Benchmarks -- text-throughput [steps]
 //                    dotnet run -c Release --project src/Benchmarks -- pde [epochs]
+//                    dotnet run -c Release --project src/Benchmarks -- scalar-race [seconds] [on|off]
 // Results and machines are recorded in docs/benchmarks.md.
 using System.Globalization;
 using TempBalance.Benchmarks;
@@ -22,8 +23,11 @@ switch (mode)
     case "pde":
         FnoThroughputBenchmark.Run(Count(3));
         break;
+    case "scalar-race":
+        ScalarRaceProbe.Run(Count(30), args.Length < 3 || args[2] != "off");
+        break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{mode}'; expected spectral, balance-overhead, text-throughput or pde.");
+        Console.Error.WriteLine($"Unknown benchmark '{mode}'; expected spectral, balance-overhead, text-throughput, pde or scalar-race.");
         return 2;
 }
 

@@ -101,11 +101,13 @@ public sealed class TrainingEngine
                 {
                     cancellation.ThrowIfCancellationRequested();
                     int[] batch = order[start..Math.Min(examples, start + Options.BatchSize)];
+                    FinalizerRaceGuard.Enter();
                     double loss = TrainStep(model, task, optimizer, controller, batch, epoch, step);
                     lossSum += loss;
                     reporter.StepCompleted(new TrainingProgress(epoch, step, totalSteps, loss, schedule.LearningRateAt(step), clock.Elapsed.TotalSeconds));
                 }
 
+                FinalizerRaceGuard.Enter();
                 ValidationResult? validation = Validate(model, task);
                 if (validation is not null && Options.KeepBestEpoch && validation.IsBetterThan(bestValidation))
                 {
@@ -141,6 +143,7 @@ public sealed class TrainingEngine
         }
         finally
         {
+            FinalizerRaceGuard.Exit();
             DisposeAll(best);
         }
 

@@ -100,6 +100,25 @@ public sealed class TrainingEngineTests
     }
 
     [TestMethod]
+    public void StepsRunInsideANoGcRegionThatIsClosedAfterTraining()
+    {
+        // TorchSharp's temporary scalars must not be finalized mid-call (FinalizerRaceGuard), so every step runs with
+        // collections held back, and the process is left as it was, also after a failed run.
+        torch.manual_seed(1);
+        using var model = new TinyMlp(16, 16, 4);
+        using var task = new RegressionTask(examples: 16, input: 16, output: 4, seed: 2);
+        var modes = new LatencyReporter();
+        new TrainingEngine(Regression(OptimizerKind.AdamW, false, true, 1e-2) with { Epochs = 2 }).Train(model, task, modes);
+        Assert.HasCount(4, modes.Steps);
+        Assert.IsTrue(modes.Steps.All(m => m == System.Runtime.GCLatencyMode.NoGCRegion), string.Join(", ", modes.Steps));
+        Assert.AreNotEqual(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+
+        TrainingOptions exploding = Regression(OptimizerKind.Sgd, false, false, 1e12) with { GradientClipNorm = null };
+        Assert.ThrowsExactly<TrainingDivergedException>(() => new TrainingEngine(exploding).Train(model, task));
+        Assert.AreNotEqual(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+    }
+
+    [TestMethod]
     public void SuccessfulRunWritesTheModelAtomically()
     {
         using var folder = new TempFolder();
@@ -182,6 +201,13 @@ public sealed class TrainingEngineTests
     {
         Assert.AreEqual("BatchSize", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TrainingEngine(new TrainingOptions { BatchSize = 0 })).ParamName);
         Assert.AreEqual("LearningRate", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TrainingEngine(new TrainingOptions { LearningRate = double.NaN })).ParamName);
+    }
+
+    private sealed class LatencyReporter : ITrainingReporter
+    {
+        public List<System.Runtime.GCLatencyMode> Steps { get; } = new();
+
+        public void StepCompleted(TrainingProgress progress) => Steps.Add(System.Runtime.GCSettings.LatencyMode);
     }
 
     private sealed class ListReporter : ITrainingReporter
