@@ -48,7 +48,7 @@ internal static class BalanceOverheadBenchmark
     private static TrainingResult Train(int epochs, BalanceCadence? cadence)
     {
         torch.manual_seed(0);
-        using var model = new RobertaForSequenceClassification(new RobertaConfig { LayerNormEps = 1e-5 }, labels: 2);
+        using var model = new RobertaForSequenceClassification(new EncoderConfig { LayerNormEps = 1e-5 }, labels: 2);
         model.InitializeWeights(seed: 0);
         using var task = new RandomTokenTask(Examples, Length, seed: 1);
         var options = new TrainingOptions

@@ -53,8 +53,8 @@ internal static class TextThroughputBenchmark
             ((IDisposable)model.LastTransformer).Dispose();
 
             // Bare TorchSharp route: the same module class, checkpoint, tokenization, optimizer and batches.
-            using RobertaCheckpoint bare = RobertaCheckpoint.Load(checkpoint, new[] { "a", "b" }, seed: 1);
-            int[][] encoded = rows.Select(r => bare.Tokenizer.Encode(r.Sentence1, null, Length)).ToArray();
+            using TextCheckpoint bare = TextCheckpoint.Load(checkpoint, new[] { "a", "b" }, seed: 1);
+            EncodedText[] encoded = rows.Select(r => bare.Tokenizer.Encode(r.Sentence1, null, Length)).ToArray();
             long[] labels = rows.Select(r => r.Label == "a" ? 0L : 1L).ToArray();
             using var optimizer = torch.optim.AdamW(bare.Model.parameters(), 2e-5, weight_decay: 0.1);
             bare.Model.train();
@@ -67,7 +67,7 @@ internal static class TextThroughputBenchmark
                     using TokenBatch batch = TokenBatch.Create(encoded.Skip(step * BatchSize).Take(BatchSize).ToList(), bare.Tokenizer.PadId);
                     torch.Tensor target = torch.tensor(labels.Skip(step * BatchSize).Take(BatchSize).ToArray());
                     optimizer.zero_grad();
-                    torch.Tensor loss = torch.nn.functional.cross_entropy(bare.Model.forward(batch.Ids, batch.Mask), target);
+                    torch.Tensor loss = torch.nn.functional.cross_entropy(bare.Model.forward(batch.Ids, batch.Mask, batch.TypeIds), target);
                     loss.backward();
                     torch.nn.utils.clip_grad_norm_(bare.Model.parameters(), 1.0);
                     optimizer.step();
@@ -126,8 +126,8 @@ internal static class TextThroughputBenchmark
         vocab["<mask>"] = vocab.Count;
         File.WriteAllText(Path.Combine(folder, "vocab.json"), JsonSerializer.Serialize(vocab));
         File.WriteAllText(Path.Combine(folder, "merges.txt"), "#version: 0.2\n");
-        var config = new RobertaConfig { LayerNormEps = 1e-5 };
-        using RobertaCheckpoint model = RobertaCheckpoint.Create(config, RobertaTokenizer.Load(Path.Combine(folder, "vocab.json"), Path.Combine(folder, "merges.txt")), new[] { "a", "b" }, seed: 0);
+        var config = new EncoderConfig { LayerNormEps = 1e-5 };
+        using TextCheckpoint model = TextCheckpoint.Create(config, RobertaTokenizer.Load(Path.Combine(folder, "vocab.json"), Path.Combine(folder, "merges.txt")), new[] { "a", "b" }, seed: 0);
         model.Save(folder);
         return folder;
     }

@@ -11,6 +11,7 @@ internal static class CliApp
         {
             AnalyzeCommand.Create(output, error),
             PredictCommand.Create(output, error),
+            ImportOnnxCommand.Create(output, error),
             TrainTextCommand.Create(output, error),
             PdeCommand.Create(output, error),
             ExperimentCommand.Create(output, error),

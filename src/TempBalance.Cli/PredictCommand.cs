@@ -19,7 +19,7 @@ internal static class PredictCommand
 {
     public static CliCommand Create(TextWriter output, TextWriter error)
     {
-        var model = new Option<string>("--model") { Description = "A Hugging Face RoBERTa checkpoint folder, or a model .zip saved with SaveTorchModel.", Required = true };
+        var model = new Option<string>("--model") { Description = "A Hugging Face RoBERTa or BERT checkpoint folder, or a model .zip saved with SaveTorchModel.", Required = true };
         var adapter = new Option<string?>("--adapter") { Description = "A PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) applied to the --model checkpoint folder." };
         var input = new Option<string>("--input") { Description = "TSV (or .csv) file with a header row.", Required = true };
         var sentence1 = new Option<string>("--sentence1") { Description = "Column holding the (first) text.", Required = true };
@@ -36,7 +36,7 @@ internal static class PredictCommand
             try
             {
                 TorchRuntime.SetThreadCount(Math.Max(1, parsed.GetValue(threads)));
-                using RobertaTransformer transformer = Open(parsed.GetValue(model)!, parsed.GetValue(adapter), parsed.GetValue(maxLength));
+                using TextTransformer transformer = Open(parsed.GetValue(model)!, parsed.GetValue(adapter), parsed.GetValue(maxLength));
                 DelimitedTable table = DelimitedTable.Read(parsed.GetValue(input)!);
                 int first = table.Column(parsed.GetValue(sentence1)!, "--sentence1");
                 int? second = parsed.GetValue(sentence2) is { } name ? table.Column(name, "--sentence2") : null;
@@ -55,7 +55,7 @@ internal static class PredictCommand
         return command;
     }
 
-    private static RobertaTransformer Open(string path, string? adapter, int? maxLength)
+    private static TextTransformer Open(string path, string? adapter, int? maxLength)
     {
         if (adapter is not null && !Directory.Exists(path))
         {
@@ -64,8 +64,8 @@ internal static class PredictCommand
 
         if (Directory.Exists(path))
         {
-            RobertaCheckpoint checkpoint = adapter is null ? RobertaCheckpoint.Load(path) : RobertaCheckpoint.LoadWithAdapter(path, adapter);
-            return RobertaTransformer.FromCheckpoint(checkpoint, maxLength ?? int.MaxValue);
+            TextCheckpoint checkpoint = adapter is null ? TextCheckpoint.Load(path) : TextCheckpoint.LoadWithAdapter(path, adapter);
+            return TextTransformer.FromCheckpoint(checkpoint, maxLength ?? int.MaxValue);
         }
 
         if (!File.Exists(path))
@@ -75,8 +75,8 @@ internal static class PredictCommand
 
         ITransformer loaded = new MLContext(seed: 0).Model.LoadTorchModel(path, out _);
         IEnumerable<ITransformer> members = loaded is TransformerChain<ITransformer> chain ? chain : new[] { loaded };
-        RobertaTransformer found = members.OfType<RobertaTransformer>().FirstOrDefault()
-            ?? throw new InvalidDataException($"'{path}' holds no RoBERTa text model.");
+        TextTransformer found = members.OfType<TextTransformer>().FirstOrDefault()
+            ?? throw new InvalidDataException($"'{path}' holds no text model.");
         return found;
     }
 

@@ -12,14 +12,14 @@ using CliCommand = System.CommandLine.Command;
 namespace Microsoft.ML.TempBalance.Cli;
 
 /// <summary>
-/// <c>tempbalance train-text</c>: fine-tunes a Hugging Face RoBERTa checkpoint on a TSV/CSV file (GLUE-style
+/// <c>tempbalance train-text</c>: fine-tunes a Hugging Face RoBERTa or BERT checkpoint on a TSV/CSV file (GLUE-style
 /// columns) for classification or sentence similarity, optionally with TempBalance and LoRA, and saves the model.
 /// </summary>
 internal static class TrainTextCommand
 {
     public static CliCommand Create(TextWriter output, TextWriter error)
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Hugging Face RoBERTa checkpoint folder.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Hugging Face RoBERTa or BERT checkpoint folder.", Required = true };
         var train = new Option<string>("--train") { Description = "Training TSV (or .csv) with a header row.", Required = true };
         var validation = new Option<string?>("--validation") { Description = "Validation file (same columns); the best epoch is kept." };
         var label = new Option<string>("--label") { Description = "Label column.", DefaultValueFactory = _ => "label" };
@@ -39,7 +39,7 @@ internal static class TrainTextCommand
         var threads = new Option<int>("--threads") { Description = "Torch threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var outPath = new Option<string>("--out") { Description = "The model .zip to write (loadable with LoadTorchModel and by predict).", Required = true };
         var export = new Option<string?>("--export") { Description = "Also export a Hugging Face checkpoint folder (LoRA merged)." };
-        var command = new CliCommand("train-text", "Fine-tune a RoBERTa checkpoint on a TSV/CSV file and save the model.")
+        var command = new CliCommand("train-text", "Fine-tune a RoBERTa or BERT checkpoint on a TSV/CSV file and save the model.")
         {
             checkpoint, train, validation, label, sentence1, sentence2, task, epochs, batch, rate, maxLength, tempBalance, sLow, sHigh, loraRank, seed, threads, outPath, export,
         };
@@ -56,7 +56,7 @@ internal static class TrainTextCommand
                 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
                 var reporter = new ConsoleReporter(console);
                 int rank = parsed.GetValue(loraRank);
-                void Configure(RobertaTrainerOptions o)
+                void Configure(TextTrainerOptions o)
                 {
                     o.Checkpoint = parsed.GetValue(checkpoint);
                     o.Sentence1ColumnName = "Sentence1";
@@ -76,7 +76,7 @@ internal static class TrainTextCommand
                 }
 
                 ITransformer model;
-                RobertaTransformer fitted;
+                TextTransformer fitted;
                 if (similarity)
                 {
                     if (columns.Sentence2 is null)

@@ -1,12 +1,12 @@
 namespace Microsoft.ML.TempBalance.Experiments;
 
-/// <summary>The task of an experiment: exactly one of a PDE task (FNO or UNet) and a text task (RoBERTa).</summary>
+/// <summary>The task of an experiment: exactly one of a PDE task (FNO or UNet) and a text task (RoBERTa or BERT).</summary>
 public sealed record ExperimentTask
 {
     /// <summary>A neural PDE solver task.</summary>
     public PdeTaskSpec? Pde { get; init; }
 
-    /// <summary>A RoBERTa text classification or similarity task.</summary>
+    /// <summary>A text classification or similarity task (RoBERTa or BERT).</summary>
     public TextTaskSpec? Text { get; init; }
 
     /// <summary>The reported metric (lower is better).</summary>

@@ -7,7 +7,7 @@ namespace Microsoft.ML.TempBalance.Experiments;
 /// <summary>
 /// The pool, validation and test rows of a text task, its labels, and the checkpoint every trial starts from: the
 /// spec's folder, or a seeded random initialisation from its config, written once to the results folder
-/// (<c>data/roberta-init-seed*-hash</c>, encoder only, so each trial's seed initialises its own head).
+/// (<c>data/{model_type}-init-seed*-hash</c>, encoder only, so each trial's seed initialises its own head).
 /// </summary>
 internal sealed record TextExperimentData(IReadOnlyList<TextRow> Pool, IReadOnlyList<TextRow> Validation, IReadOnlyList<TextRow> Test, IReadOnlyList<string> Labels, string Checkpoint)
 {
@@ -52,31 +52,32 @@ internal sealed record TextExperimentData(IReadOnlyList<TextRow> Pool, IReadOnly
     {
         // Named by the inputs' content too, so an edited config or vocabulary never reuses a stale initialisation.
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        foreach (string file in new[] { task.Config!, task.Vocab!, task.Merges! })
+        foreach (string file in new[] { task.Config!, task.Vocab! }.Concat(task.Merges is null ? Array.Empty<string>() : new[] { task.Merges }))
         {
             hash.AppendData(File.ReadAllBytes(resolve(file)));
         }
 
         string digest = Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
-        string folder = Path.Combine(outFolder, "data", $"roberta-init-seed{task.DataSeed}-{digest}");
+        EncoderConfig config = EncoderConfig.Load(resolve(task.Config!));
+        string folder = Path.Combine(outFolder, "data", $"{config.ModelType}-init-seed{task.DataSeed}-{digest}");
         if (Directory.Exists(folder))
         {
             return folder;
         }
 
-        log($"Initialising a RoBERTa from {task.Config} (seed {task.DataSeed})...");
-        RobertaConfig config = RobertaConfig.Load(resolve(task.Config!));
-        var tokenizer = RobertaTokenizer.Load(resolve(task.Vocab!), resolve(task.Merges!));
+        log($"Initialising a {config.ModelType} encoder from {task.Config} (seed {task.DataSeed})...");
+        TextTokenizer tokenizer = config.Family == EncoderFamily.Roberta
+            ? RobertaTokenizer.Load(resolve(task.Vocab!), resolve(task.Merges ?? throw new InvalidDataException($"task.text.config '{task.Config}' is a RoBERTa config: it needs merges (merges.txt) besides vocab (vocab.json).")))
+            : BertWordPieceTokenizer.Load(resolve(task.Vocab!));
         string staging = folder + ".tmp-" + Guid.NewGuid().ToString("N");
         Directory.CreateDirectory(staging);
-        using (RobertaCheckpoint model = RobertaCheckpoint.Create(config, tokenizer, new[] { "LABEL_0", "LABEL_1" }, task.DataSeed))
+        using (TextCheckpoint model = TextCheckpoint.Create(config, tokenizer, new[] { "LABEL_0", "LABEL_1" }, task.DataSeed))
         using (torch.NewDisposeScope())
         {
             var encoder = model.Model.state_dict().Where(p => !p.Key.StartsWith("classifier.", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value);
             ModuleCheckpoint.SaveTensors(encoder, Path.Combine(staging, "model.safetensors"));
             config.Save(Path.Combine(staging, "config.json"));
-            File.Copy(resolve(task.Vocab!), Path.Combine(staging, "vocab.json"));
-            File.Copy(resolve(task.Merges!), Path.Combine(staging, "merges.txt"));
+            tokenizer.SaveTo(staging);
         }
 
         // A complete folder appears at once; a killed run leaves only a staging folder, never a partial checkpoint.

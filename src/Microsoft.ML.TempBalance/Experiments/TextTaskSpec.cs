@@ -5,7 +5,7 @@ namespace Microsoft.ML.TempBalance.Experiments;
 /// <summary>
 /// A text task: a labelled TSV/CSV file with a header (training pool), a fixed test file, an optional validation file
 /// (otherwise <see cref="ValidationSamples"/> rows are held out of the pool, seeded by <see cref="DataSeed"/>), and the
-/// model to fine-tune: a Hugging Face RoBERTa <see cref="Checkpoint"/> folder, or a <see cref="Config"/> with
+/// model to fine-tune: a Hugging Face RoBERTa or BERT <see cref="Checkpoint"/> folder, or a <see cref="Config"/> with
 /// <see cref="Vocab"/> and <see cref="Merges"/> for a seeded random initialisation shared by every trial.
 /// Classification reports the error rate (1 − accuracy), similarity the RMSE; both lower is better.
 /// </summary>
@@ -38,16 +38,16 @@ public sealed record TextTaskSpec
     /// <summary>Second sentence column name for sentence pairs; null for single sentences.</summary>
     public string? Sentence2Column { get; init; }
 
-    /// <summary>Hugging Face RoBERTa folder (config.json, vocab.json, merges.txt, model.safetensors).</summary>
+    /// <summary>Hugging Face RoBERTa or BERT folder (config.json, tokenizer files, model.safetensors).</summary>
     public string? Checkpoint { get; init; }
 
-    /// <summary>A RoBERTa config.json for a random initialisation (instead of <see cref="Checkpoint"/>).</summary>
+    /// <summary>A RoBERTa or BERT config.json for a random initialisation (instead of <see cref="Checkpoint"/>).</summary>
     public string? Config { get; init; }
 
-    /// <summary>vocab.json for <see cref="Config"/>.</summary>
+    /// <summary>The tokenizer vocabulary for <see cref="Config"/>: vocab.json (RoBERTa) or vocab.txt (BERT).</summary>
     public string? Vocab { get; init; }
 
-    /// <summary>merges.txt for <see cref="Config"/>.</summary>
+    /// <summary>merges.txt for a RoBERTa <see cref="Config"/>; none for BERT.</summary>
     public string? Merges { get; init; }
 
     /// <summary>Longest input in tokens.</summary>
@@ -90,7 +90,7 @@ public sealed record TextTaskSpec
 
         if ((Checkpoint is null) == (Config is null))
         {
-            throw new InvalidDataException($"'{source}': task.text needs exactly one of checkpoint (a Hugging Face folder) and config (with vocab and merges).");
+            throw new InvalidDataException($"'{source}': task.text needs exactly one of checkpoint (a Hugging Face folder) and config (with vocab, and merges for RoBERTa).");
         }
 
         if (Checkpoint is not null && !Directory.Exists(Path.Combine(folder, Checkpoint)))
@@ -106,7 +106,11 @@ public sealed record TextTaskSpec
 
         if (Config is not null)
         {
-            files.AddRange(new[] { (Config, "config"), (Vocab, "vocab"), (Merges, "merges") });
+            files.AddRange(new[] { (Config, "config"), (Vocab, "vocab") });
+            if (Merges is not null)
+            {
+                files.Add((Merges, "merges"));
+            }
         }
 
         foreach ((string? file, string key) in files)

@@ -43,7 +43,7 @@ internal static class TextTrialExecutor
         Func<IReadOnlyList<TextRow>, IDataView> view = task.Regression ? rows => ScoreView(ml, rows) : ClassView(ml, data.Labels);
         var analyzer = new SpectralAnalyzer(TextClassificationTrainer.Defaults.TempBalance().Analyzer);
         SpectralReport before;
-        using (RobertaCheckpoint initial = RobertaCheckpoint.Load(data.Checkpoint, data.Labels, trial.Seed))
+        using (TextCheckpoint initial = TextCheckpoint.Load(data.Checkpoint, data.Labels, trial.Seed))
         {
             before = analyzer.Analyze(initial.Model, "initial");
         }
@@ -52,7 +52,7 @@ internal static class TextTrialExecutor
             data.Checkpoint, columns, c.BatchSize, spec.Epochs, c.LearningRate, task.WeightDecay, task.WarmupRatio, task.MaxSequenceLength,
             view(data.Validation), trial.Seed, task.Threads, TrialRecording.Optimizer(c.Optimizer, OptimizerKind.AdamW), GradientClipNorm: 1.0,
             c.TempBalance ? TextClassificationTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c), Unit = task.BalanceUnit } : null, Lora: null, Reporter: reporter);
-        (RobertaTransformer model, TrainingResult result) = TextFineTuning.Fit(ml, "TextExperiment", settings, view(indices.Select(i => data.Pool[i]).ToList()));
+        (TextTransformer model, TrainingResult result) = TextFineTuning.Fit(ml, "TextExperiment", settings, view(indices.Select(i => data.Pool[i]).ToList()));
         using (model)
         {
             SpectralReport after = analyzer.Analyze(model.Checkpoint.Model, "trained");

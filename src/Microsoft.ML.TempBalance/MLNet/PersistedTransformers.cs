@@ -8,7 +8,7 @@ internal static class PersistedTransformers
 {
     public static ITransformer Load(IHostEnvironment environment, string kind, string folder) => kind switch
     {
-        RobertaTransformer.KindName => RobertaTransformer.LoadState(environment, folder),
+        TextTransformer.KindName => TextTransformer.LoadState(environment, folder),
         SciML.MLNet.PdeRegressionTransformer.KindName => SciML.MLNet.PdeRegressionTransformer.LoadState(environment, folder),
         _ => throw new InvalidDataException($"The model holds a transformer of kind '{kind}', which this version of Microsoft.ML.TempBalance does not know."),
     };

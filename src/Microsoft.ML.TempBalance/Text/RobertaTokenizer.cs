@@ -8,7 +8,7 @@ namespace Microsoft.ML.TempBalance.Text;
 /// <c>&lt;s&gt; A &lt;/s&gt;</c> and pairs as <c>&lt;s&gt; A &lt;/s&gt;&lt;/s&gt; B &lt;/s&gt;</c>, truncated
 /// longest-first before the special tokens are added.
 /// </summary>
-public sealed class RobertaTokenizer
+public sealed class RobertaTokenizer : TextTokenizer
 {
     private readonly BpeTokenizer _bpe;
 
@@ -35,7 +35,7 @@ public sealed class RobertaTokenizer
     public int EosId { get; }
 
     /// <summary><c>&lt;pad&gt;</c>.</summary>
-    public int PadId { get; }
+    public override int PadId { get; }
 
     /// <summary>Loads the tokenizer files of a checkpoint folder.</summary>
     /// <exception cref="FileNotFoundException">vocab.json or merges.txt is missing (named).</exception>
@@ -46,7 +46,7 @@ public sealed class RobertaTokenizer
         {
             if (!File.Exists(file))
             {
-                throw new FileNotFoundException($"The checkpoint has no tokenizer file '{file}' (Hugging Face RoBERTa checkpoints need vocab.json and merges.txt).", file);
+                throw new FileNotFoundException($"The checkpoint has no tokenizer file '{file}' (Hugging Face RoBERTa or BERT checkpoints need vocab.json and merges.txt).", file);
             }
         }
 
@@ -77,40 +77,25 @@ public sealed class RobertaTokenizer
         return new RobertaTokenizer(bpe, vocabPath, mergesPath, specials["<s>"], specials["</s>"], specials["<pad>"]);
     }
 
-    /// <summary>Token ids of a text, without special tokens.</summary>
-    public IReadOnlyList<int> Tokenize(string text)
+    /// <inheritdoc />
+    public override IReadOnlyList<int> Tokenize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         return text.Length == 0 ? Array.Empty<int>() : _bpe.EncodeToIds(text);
     }
 
     /// <summary>
-    /// The ids of one input with special tokens: <c>&lt;s&gt; A &lt;/s&gt;</c>, or <c>&lt;s&gt; A &lt;/s&gt;&lt;/s&gt; B &lt;/s&gt;</c>
-    /// for a pair; the longer text loses tokens from its end (on a tie, the second) until the result fits <paramref name="maxLength"/>.
+    /// <c>&lt;s&gt; A &lt;/s&gt;</c>, or <c>&lt;s&gt; A &lt;/s&gt;&lt;/s&gt; B &lt;/s&gt;</c> for a pair (token types all 0, as
+    /// Hugging Face's RoBERTa tokenizer gives); the longer text loses tokens from its end (on a tie, the second)
+    /// until the result fits <paramref name="maxLength"/>.
     /// </summary>
-    public int[] Encode(string first, string? second, int maxLength)
+    public override EncodedText Encode(string first, string? second, int maxLength)
     {
         int specials = second is null ? 2 : 4;
-        if (maxLength < specials + 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, $"maxLength must leave room for the {specials} special tokens and one token.");
-        }
-
+        CheckRoom(maxLength, specials);
         var a = Tokenize(first).ToList();
         var b = second is null ? new List<int>() : Tokenize(second).ToList();
-        while (a.Count + b.Count + specials > maxLength)
-        {
-            // Hugging Face's longest_first: one token at a time from the longer sequence; on a tie from the second.
-            if (a.Count > b.Count)
-            {
-                a.RemoveAt(a.Count - 1);
-            }
-            else
-            {
-                b.RemoveAt(b.Count - 1);
-            }
-        }
-
+        TruncateLongestFirst(a, b, maxLength - specials);
         var ids = new List<int>(a.Count + b.Count + specials) { BosId };
         ids.AddRange(a);
         ids.Add(EosId);
@@ -121,11 +106,18 @@ public sealed class RobertaTokenizer
             ids.Add(EosId);
         }
 
-        return ids.ToArray();
+        return EncodedText.SingleSegment(ids.ToArray());
     }
 
-    /// <summary>Text of ids (special tokens dropped).</summary>
-    public string Decode(IEnumerable<int> ids) => _bpe.Decode(ids, considerSpecialTokens: false);
+    /// <summary>Copies vocab.json and merges.txt into <paramref name="folder"/>.</summary>
+    public override void SaveTo(string folder)
+    {
+        CopyFile(VocabPath, Path.Combine(folder, "vocab.json"));
+        CopyFile(MergesPath, Path.Combine(folder, "merges.txt"));
+    }
+
+    /// <inheritdoc />
+    public override string Decode(IEnumerable<int> ids) => _bpe.Decode(ids, considerSpecialTokens: false);
 
     private static Dictionary<string, int> ReadVocabulary(string path)
     {

@@ -7,7 +7,7 @@ using Microsoft.ML.TempBalance.Training;
 namespace Microsoft.ML.TempBalance.Text;
 
 /// <summary>
-/// Fine-tunes a Hugging Face RoBERTa checkpoint to score the similarity of sentence pairs (a regression head with
+/// Fine-tunes a Hugging Face RoBERTa or BERT checkpoint to score the similarity of sentence pairs (a regression head with
 /// one output and MSE loss, like STS-B). Add TempBalance with <see cref="TextTrainerExtensions.WithTempBalance(SentenceSimilarityTrainer, TempBalanceOptions?)"/>.
 /// </summary>
 /// <remarks>
@@ -21,7 +21,7 @@ namespace Microsoft.ML.TempBalance.Text;
 /// <item><term>Score</term><description>Single</description></item>
 /// </list>
 /// </remarks>
-public sealed class SentenceSimilarityTrainer : IEstimator<RobertaTransformer>
+public sealed class SentenceSimilarityTrainer : IEstimator<TextTransformer>
 {
     private readonly IHostEnvironment _environment;
 
@@ -55,20 +55,20 @@ public sealed class SentenceSimilarityTrainer : IEstimator<RobertaTransformer>
         public const string Sentence2ColumnName = "Sentence2";
 
         /// <summary>Examples per step.</summary>
-        public const int BatchSize = RobertaTrainerOptions.DefaultBatchSize;
+        public const int BatchSize = TextTrainerOptions.DefaultBatchSize;
 
         /// <summary>Epochs.</summary>
-        public const int MaxEpochs = RobertaTrainerOptions.DefaultMaxEpochs;
+        public const int MaxEpochs = TextTrainerOptions.DefaultMaxEpochs;
 
         /// <summary>Peak learning rate.</summary>
-        public const double LearningRate = RobertaTrainerOptions.DefaultLearningRate;
+        public const double LearningRate = TextTrainerOptions.DefaultLearningRate;
 
         /// <summary>The paper's transformer TempBalance setting (as <see cref="TextClassificationTrainer.Defaults.TempBalance"/>).</summary>
         public static TempBalanceOptions TempBalance() => TextClassificationTrainer.Defaults.TempBalance();
     }
 
-    /// <summary>Settings; the common ones are on <see cref="RobertaTrainerOptions"/>.</summary>
-    public sealed class Options : RobertaTrainerOptions
+    /// <summary>Settings; the common ones are on <see cref="TextTrainerOptions"/>.</summary>
+    public sealed class Options : TextTrainerOptions
     {
         /// <summary>Creates the options with Sentence2 set to its default.</summary>
         public Options()
@@ -104,9 +104,9 @@ public sealed class SentenceSimilarityTrainer : IEstimator<RobertaTransformer>
     }
 
     /// <inheritdoc />
-    public RobertaTransformer Fit(IDataView input)
+    public TextTransformer Fit(IDataView input)
     {
-        (RobertaTransformer transformer, TrainingResult result) = TextFineTuning.Fit(_environment, nameof(SentenceSimilarityTrainer), TrainerOptions.ToSettings(Columns), input);
+        (TextTransformer transformer, TrainingResult result) = TextFineTuning.Fit(_environment, nameof(SentenceSimilarityTrainer), TrainerOptions.ToSettings(Columns), input);
         LastResult = result;
         return transformer;
     }

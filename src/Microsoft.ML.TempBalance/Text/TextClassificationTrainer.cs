@@ -9,7 +9,7 @@ using Microsoft.ML.TempBalance.Training;
 namespace Microsoft.ML.TempBalance.Text;
 
 /// <summary>
-/// Fine-tunes a Hugging Face RoBERTa checkpoint for text (or sentence-pair) classification, following the paper's
+/// Fine-tunes a Hugging Face RoBERTa or BERT checkpoint for text (or sentence-pair) classification, following the paper's
 /// protocol: AdamW with weight decay, linear warmup (ratio 0.06) and decay, seeded shuffling, validation after each
 /// epoch and the best epoch kept. Add layer-wise learning-rate balancing with <see cref="TextTrainerExtensions.WithTempBalance(TextClassificationTrainer, TempBalanceOptions?)"/>.
 /// </summary>
@@ -20,9 +20,9 @@ namespace Microsoft.ML.TempBalance.Text;
 /// <item><term>Sentence1</term><description>String</description></item>
 /// <item><term>Sentence2 (optional)</term><description>String</description></item>
 /// </list>
-/// Output columns: see <see cref="RobertaTransformer"/>.
+/// Output columns: see <see cref="TextTransformer"/>.
 /// </remarks>
-public sealed class TextClassificationTrainer : IEstimator<RobertaTransformer>
+public sealed class TextClassificationTrainer : IEstimator<TextTransformer>
 {
     private readonly IHostEnvironment _environment;
 
@@ -52,17 +52,17 @@ public sealed class TextClassificationTrainer : IEstimator<RobertaTransformer>
         public const string PredictedLabelColumnName = "PredictedLabel";
 
         /// <summary>Examples per step.</summary>
-        public const int BatchSize = RobertaTrainerOptions.DefaultBatchSize;
+        public const int BatchSize = TextTrainerOptions.DefaultBatchSize;
 
         /// <summary>Epochs (the paper trains 10).</summary>
-        public const int MaxEpochs = RobertaTrainerOptions.DefaultMaxEpochs;
+        public const int MaxEpochs = TextTrainerOptions.DefaultMaxEpochs;
 
         /// <summary>Peak learning rate (the paper's grid is 1e-5 to 3e-5).</summary>
-        public const double LearningRate = RobertaTrainerOptions.DefaultLearningRate;
+        public const double LearningRate = TextTrainerOptions.DefaultLearningRate;
 
         /// <summary>
         /// The paper's TempBalance setting for transformers: TB_Sigmoid (s_low 2, s_high 1, τ 10) per encoder block,
-        /// alpha with the median xmin at position 1.5, MinEigenvalues 50, the reference cadence, head excluded.
+        /// alpha with the median xmin at position 1.5, MinEigenvalues 50, the reference cadence, head (and a BERT pooler: the reference drops it as the last layer) excluded.
         /// </summary>
         public static TempBalanceOptions TempBalance() => new()
         {
@@ -70,12 +70,12 @@ public sealed class TextClassificationTrainer : IEstimator<RobertaTransformer>
             Unit = BalanceUnit.Block,
             Cadence = BalanceCadence.Reference(),
             Analyzer = new SpectralAnalyzerOptions { XminPosition = 1.5, MinEigenvalues = 50 },
-            ExcludedLayers = new[] { "classifier" },
+            ExcludedLayers = new[] { "classifier", "bert.pooler" },
         };
     }
 
-    /// <summary>Settings (public fields, ML.NET style); the common ones are on <see cref="RobertaTrainerOptions"/>.</summary>
-    public sealed class Options : RobertaTrainerOptions
+    /// <summary>Settings (public fields, ML.NET style); the common ones are on <see cref="TextTrainerOptions"/>.</summary>
+    public sealed class Options : TextTrainerOptions
     {
         /// <summary>Output predicted-label column.</summary>
         public string PredictedLabelColumnName = Defaults.PredictedLabelColumnName;
@@ -110,9 +110,9 @@ public sealed class TextClassificationTrainer : IEstimator<RobertaTransformer>
     }
 
     /// <inheritdoc />
-    public RobertaTransformer Fit(IDataView input)
+    public TextTransformer Fit(IDataView input)
     {
-        (RobertaTransformer transformer, TrainingResult result) = TextFineTuning.Fit(_environment, nameof(TextClassificationTrainer), TrainerOptions.ToSettings(Columns), input);
+        (TextTransformer transformer, TrainingResult result) = TextFineTuning.Fit(_environment, nameof(TextClassificationTrainer), TrainerOptions.ToSettings(Columns), input);
         LastResult = result;
         return transformer;
     }

@@ -1,4 +1,4 @@
 namespace Microsoft.ML.TempBalance.Text;
 
-/// <summary>One tokenized example: ids with special tokens, and its class index or regression target.</summary>
-internal readonly record struct TextExample(int[] Ids, long Class, float Target);
+/// <summary>One tokenized example: ids and token types with special tokens, and its class index or regression target.</summary>
+internal readonly record struct TextExample(EncodedText Tokens, long Class, float Target);

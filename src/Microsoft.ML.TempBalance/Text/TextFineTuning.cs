@@ -14,7 +14,7 @@ internal static class TextFineTuning
         string? Checkpoint, TextColumns Columns, int BatchSize, int MaxEpochs, double LearningRate, double WeightDecay, double WarmupRatio,
         int MaxSequenceLength, IDataView? ValidationSet, int? Seed, int Threads, OptimizerSettings Optimizer, double? GradientClipNorm, TempBalanceOptions? TempBalance, LoraOptions? Lora, ITrainingReporter? Reporter);
 
-    public static (RobertaTransformer Transformer, TrainingResult Result) Fit(IHostEnvironment environment, string name, Settings settings, IDataView input)
+    public static (TextTransformer Transformer, TrainingResult Result) Fit(IHostEnvironment environment, string name, Settings settings, IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         IHost host = environment.Register(name);
@@ -22,10 +22,10 @@ internal static class TextFineTuning
         TextColumns columns = settings.Columns;
         columns.Check(input.Schema, withLabel: true);
         string checkpointPath = settings.Checkpoint
-            ?? throw new ArgumentException("No checkpoint: set Options.Checkpoint (or the checkpoint argument) to a Hugging Face RoBERTa folder.", nameof(settings));
+            ?? throw new ArgumentException("No checkpoint: set Options.Checkpoint (or the checkpoint argument) to a Hugging Face RoBERTa or BERT folder.", nameof(settings));
         string[] labels = columns.Regression ? new[] { "score" } : KeyNames(input.Schema[columns.Label]);
         int seed = settings.Seed ?? host.Rand.Next();
-        RobertaCheckpoint checkpoint = RobertaCheckpoint.Load(checkpointPath, labels, seed, settings.Lora);
+        TextCheckpoint checkpoint = TextCheckpoint.Load(checkpointPath, labels, seed, settings.Lora);
         try
         {
             int maxLength = Math.Min(settings.MaxSequenceLength, checkpoint.Config.MaxSequenceLength);
@@ -56,7 +56,7 @@ internal static class TextFineTuning
             });
             var task = new TextTrainingTask(train, validation, checkpoint.Tokenizer.PadId, columns.Regression, settings.BatchSize);
             TrainingResult result = engine.Train(checkpoint.Model, task, new ChannelReporter(channel, settings.Reporter));
-            return (new RobertaTransformer(checkpoint, columns, maxLength, settings.BatchSize), result);
+            return (new TextTransformer(checkpoint, columns, maxLength, settings.BatchSize), result);
         }
         catch
         {
@@ -78,7 +78,7 @@ internal static class TextFineTuning
         return names.DenseValues().Select(n => n.ToString()).ToArray();
     }
 
-    private static List<TextExample> Read(IDataView data, TextColumns columns, string[] labels, RobertaTokenizer tokenizer, int maxLength, string what)
+    private static List<TextExample> Read(IDataView data, TextColumns columns, string[] labels, TextTokenizer tokenizer, int maxLength, string what)
     {
         columns.Check(data.Schema, withLabel: true);
         string[] names = columns.Regression ? labels : KeyNames(data.Schema[columns.Label]);

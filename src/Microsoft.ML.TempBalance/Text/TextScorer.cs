@@ -5,18 +5,18 @@ using TorchSharp;
 namespace Microsoft.ML.TempBalance.Text;
 
 /// <summary>
-/// Scores texts with a RoBERTa classifier: class probabilities (<c>Score</c>, fixed-size vector with the label names
+/// Scores texts with an encoder classifier: class probabilities (<c>Score</c>, fixed-size vector with the label names
 /// as slot names) and the arg-max as a key (<c>PredictedLabel</c>, with the label names as key values); or, with one
 /// output, a regression <c>Score</c>.
 /// </summary>
 internal sealed class TextScorer : BatchScorer
 {
-    private readonly RobertaCheckpoint _checkpoint;
+    private readonly TextCheckpoint _checkpoint;
     private readonly TextColumns _columns;
     private readonly int _maxLength;
     private readonly object _sync = new();
 
-    public TextScorer(RobertaCheckpoint checkpoint, TextColumns columns, int maxLength, int batchSize)
+    public TextScorer(TextCheckpoint checkpoint, TextColumns columns, int maxLength, int batchSize)
     {
         _checkpoint = checkpoint;
         _columns = columns;
@@ -69,12 +69,12 @@ internal sealed class TextScorer : BatchScorer
             return Array.Empty<object>();
         }
 
-        float[][] scores = Predict(inputs.Cast<int[]>().ToList());
+        float[][] scores = Predict(inputs.Cast<EncodedText>().ToList());
         return scores.Cast<object>().ToArray();
     }
 
     /// <summary>Probabilities (classification) or the score (regression) per encoded input.</summary>
-    public float[][] Predict(IReadOnlyList<int[]> encoded)
+    public float[][] Predict(IReadOnlyList<EncodedText> encoded)
     {
         lock (_sync)
         {
@@ -82,7 +82,7 @@ internal sealed class TextScorer : BatchScorer
             using var noGrad = torch.no_grad();
             _checkpoint.Model.eval();
             using TokenBatch batch = TokenBatch.Create(encoded, _checkpoint.Tokenizer.PadId);
-            torch.Tensor logits = _checkpoint.Model.forward(batch.Ids, batch.Mask);
+            torch.Tensor logits = _checkpoint.Model.forward(batch.Ids, batch.Mask, batch.TypeIds);
             torch.Tensor output = _columns.Regression ? logits : logits.softmax(-1);
             float[] flat = output.to(torch.float32).data<float>().ToArray();
             int width = (int)output.shape[1];

@@ -8,10 +8,10 @@ namespace Microsoft.ML.TempBalance.Text;
 public static class TextTrainerExtensions
 {
     /// <summary>
-    /// Fine-tunes a Hugging Face RoBERTa checkpoint to classify text (or sentence pairs).
+    /// Fine-tunes a Hugging Face RoBERTa or BERT checkpoint to classify text (or sentence pairs).
     /// </summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
-    /// <param name="checkpoint">Checkpoint folder (config.json, vocab.json, merges.txt, model.safetensors).</param>
+    /// <param name="checkpoint">Checkpoint folder (config.json; vocab.json and merges.txt, or vocab.txt; model.safetensors).</param>
     /// <param name="labelColumnName">Key label column.</param>
     /// <param name="sentence1ColumnName">Text column.</param>
     /// <param name="sentence2ColumnName">Second text column for sentence pairs, or null.</param>
@@ -41,7 +41,7 @@ public static class TextTrainerExtensions
             ValidationSet = validationSet,
         });
 
-    /// <summary>Fine-tunes a Hugging Face RoBERTa checkpoint to classify text, with every setting in <paramref name="options"/>.</summary>
+    /// <summary>Fine-tunes a Hugging Face RoBERTa or BERT checkpoint to classify text, with every setting in <paramref name="options"/>.</summary>
     public static TextClassificationTrainer TextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, TextClassificationTrainer.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
@@ -61,7 +61,7 @@ public static class TextTrainerExtensions
         return trainer.With(options ?? TextClassificationTrainer.Defaults.TempBalance());
     }
 
-    /// <summary>Fine-tunes a Hugging Face RoBERTa checkpoint to score sentence-pair similarity (regression).</summary>
+    /// <summary>Fine-tunes a Hugging Face RoBERTa or BERT checkpoint to score sentence-pair similarity (regression).</summary>
     /// <param name="catalog">The regression trainers catalog.</param>
     /// <param name="checkpoint">Checkpoint folder.</param>
     /// <param name="labelColumnName">Single label column.</param>
@@ -93,7 +93,7 @@ public static class TextTrainerExtensions
             ValidationSet = validationSet,
         });
 
-    /// <summary>Fine-tunes a Hugging Face RoBERTa checkpoint for sentence similarity, with every setting in <paramref name="options"/>.</summary>
+    /// <summary>Fine-tunes a Hugging Face RoBERTa or BERT checkpoint for sentence similarity, with every setting in <paramref name="options"/>.</summary>
     public static SentenceSimilarityTrainer SentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog, SentenceSimilarityTrainer.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);

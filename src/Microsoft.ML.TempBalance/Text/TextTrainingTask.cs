@@ -27,8 +27,8 @@ internal sealed class TextTrainingTask : ITrainingTask
     public torch.Tensor Loss(torch.nn.Module model, IReadOnlyList<int> batch)
     {
         var examples = batch.Select(i => _train[i]).ToList();
-        using TokenBatch tokens = TokenBatch.Create(examples.Select(e => e.Ids).ToList(), _padId);
-        torch.Tensor logits = ((RobertaForSequenceClassification)model).forward(tokens.Ids, tokens.Mask);
+        using TokenBatch tokens = TokenBatch.Create(examples.Select(e => e.Tokens).ToList(), _padId);
+        torch.Tensor logits = ((EncoderForSequenceClassification)model).forward(tokens.Ids, tokens.Mask, tokens.TypeIds);
         if (_regression)
         {
             using torch.Tensor targets = torch.tensor(examples.Select(e => e.Target).ToArray());
@@ -46,14 +46,14 @@ internal sealed class TextTrainingTask : ITrainingTask
             return null;
         }
 
-        var classifier = (RobertaForSequenceClassification)model;
+        var classifier = (EncoderForSequenceClassification)model;
         double correct = 0, squared = 0;
         for (int start = 0; start < _validation.Count; start += _batchSize)
         {
             using var scope = torch.NewDisposeScope();
             var examples = _validation.Skip(start).Take(_batchSize).ToList();
-            using TokenBatch tokens = TokenBatch.Create(examples.Select(e => e.Ids).ToList(), _padId);
-            torch.Tensor logits = classifier.forward(tokens.Ids, tokens.Mask);
+            using TokenBatch tokens = TokenBatch.Create(examples.Select(e => e.Tokens).ToList(), _padId);
+            torch.Tensor logits = classifier.forward(tokens.Ids, tokens.Mask, tokens.TypeIds);
             if (_regression)
             {
                 float[] predicted = logits.squeeze(-1).data<float>().ToArray();

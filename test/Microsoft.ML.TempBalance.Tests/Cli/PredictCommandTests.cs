@@ -20,9 +20,9 @@ public sealed class PredictCommandTests
     }
 
     // Probabilities from the model's forward pass and a softmax written here.
-    private static double[] Probabilities(RobertaCheckpoint checkpoint, string text, string? pair)
+    private static double[] Probabilities(TextCheckpoint checkpoint, string text, string? pair)
     {
-        int[] ids = checkpoint.Tokenizer.Encode(text, pair, checkpoint.Config.MaxSequenceLength);
+        int[] ids = checkpoint.Tokenizer.Encode(text, pair, checkpoint.Config.MaxSequenceLength).Ids;
         using var noGrad = torch.no_grad();
         checkpoint.Model.eval();
         using torch.Tensor input = torch.tensor(ids.Select(i => (long)i).ToArray()).unsqueeze(0);
@@ -50,7 +50,7 @@ public sealed class PredictCommandTests
         string[] lines = File.ReadAllLines(output);
         Assert.AreEqual("neg\tneu\tpos\tPredictedLabel", lines[0]);
         Assert.HasCount(4, lines);
-        using RobertaCheckpoint model = RobertaCheckpoint.Load(checkpoint);
+        using TextCheckpoint model = TextCheckpoint.Load(checkpoint);
         string[] texts = { "hello world", "wow", "" };
         for (int i = 0; i < texts.Length; i++)
         {
@@ -171,7 +171,7 @@ public sealed class TrainTextCommandTests
 
         // The exported folder plus a PEFT adapter folder: --adapter on a checkpoint folder.
         string adapterFolder = Path.Combine(folder.Path, "adapter");
-        using (RobertaCheckpoint base_ = RobertaCheckpoint.Load(checkpoint, new[] { "pos", "neg" }, seed: 1, lora: new LoraOptions { Rank = 2 }))
+        using (TextCheckpoint base_ = TextCheckpoint.Load(checkpoint, new[] { "pos", "neg" }, seed: 1, lora: new LoraOptions { Rank = 2 }))
         {
             base_.SaveAdapter(adapterFolder);
         }

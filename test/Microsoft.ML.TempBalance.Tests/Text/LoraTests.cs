@@ -52,7 +52,7 @@ public sealed class LoraTests
         string adapter = Path.Combine(folder.Path, "adapter");
         Dictionary<string, torch.Tensor> weights = TinyRobertaFiles.Write(checkpoint, labels: 3, seed: 8);
         var adapters = WriteAdapter(adapter, 9);
-        using RobertaCheckpoint model = RobertaCheckpoint.LoadWithAdapter(checkpoint, adapter);
+        using TextCheckpoint model = TextCheckpoint.LoadWithAdapter(checkpoint, adapter);
         Assert.AreEqual(Rank, model.Model.Lora!.Rank);
 
         // W + (alpha / r)·B A, computed in double here.
@@ -61,7 +61,7 @@ public sealed class LoraTests
             weights[module + ".weight"] = weights[module + ".weight"] + (Alpha / Rank) * b.to(torch.float64).matmul(a.to(torch.float64));
         }
 
-        int[] ids = model.Tokenizer.Encode("hello world wow", null, 18);
+        int[] ids = model.Tokenizer.Encode("hello world wow", null, 18).Ids;
         using var noGrad = torch.no_grad();
         model.Model.eval();
         using torch.Tensor input = torch.tensor(ids.Select(i => (long)i).ToArray()).unsqueeze(0);
@@ -84,7 +84,7 @@ public sealed class LoraTests
         string checkpoint = Path.Combine(folder.Path, "base");
         TinyRobertaFiles.Write(checkpoint, labels: 3, seed: 8);
         WriteAdapter(Path.Combine(folder.Path, "adapter"), 9);
-        using RobertaCheckpoint model = RobertaCheckpoint.LoadWithAdapter(checkpoint, Path.Combine(folder.Path, "adapter"));
+        using TextCheckpoint model = TextCheckpoint.LoadWithAdapter(checkpoint, Path.Combine(folder.Path, "adapter"));
 
         string saved = Path.Combine(folder.Path, "saved-adapter");
         model.SaveAdapter(saved);
@@ -97,10 +97,10 @@ public sealed class LoraTests
 
         string merged = Path.Combine(folder.Path, "merged");
         model.Save(merged, mergeLora: true);
-        using RobertaCheckpoint plain = RobertaCheckpoint.Load(merged);
+        using TextCheckpoint plain = TextCheckpoint.Load(merged);
         Assert.IsNull(plain.Model.Lora);
-        using RobertaCheckpoint reloaded = RobertaCheckpoint.LoadWithAdapter(checkpoint, saved);
-        int[] ids = model.Tokenizer.Encode("wow hello", "world", 18);
+        using TextCheckpoint reloaded = TextCheckpoint.LoadWithAdapter(checkpoint, saved);
+        int[] ids = model.Tokenizer.Encode("wow hello", "world", 18).Ids;
         using var noGrad = torch.no_grad();
         using torch.Tensor input = torch.tensor(ids.Select(i => (long)i).ToArray()).unsqueeze(0);
         using torch.Tensor mask = torch.ones_like(input);

@@ -30,12 +30,12 @@ public sealed class RealTextTaskTests
         File.Copy(Path.Combine(data, "sotu-vocab.json"), Path.Combine(folder, "vocab.json"));
         File.Copy(Path.Combine(data, "sotu-merges.txt"), Path.Combine(folder, "merges.txt"));
         var tokenizer = RobertaTokenizer.Load(Path.Combine(folder, "vocab.json"), Path.Combine(folder, "merges.txt"));
-        var config = new RobertaConfig
+        var config = new EncoderConfig
         {
             VocabSize = 1761, HiddenSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 128,
             MaxPositionEmbeddings = 130, LayerNormEps = 1e-5,
         };
-        using RobertaCheckpoint checkpoint = RobertaCheckpoint.Create(config, tokenizer, new[] { "LABEL_0", "LABEL_1" }, seed);
+        using TextCheckpoint checkpoint = TextCheckpoint.Create(config, tokenizer, new[] { "LABEL_0", "LABEL_1" }, seed);
         checkpoint.Save(folder);
         return folder;
     }

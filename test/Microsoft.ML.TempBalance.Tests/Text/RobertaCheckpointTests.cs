@@ -17,7 +17,7 @@ public sealed class RobertaCheckpointTests
         TinyRobertaFiles.Write(folder.Path);
         RobertaTokenizer tokenizer = RobertaTokenizer.Load(Path.Combine(folder.Path, "vocab.json"), Path.Combine(folder.Path, "merges.txt"));
 
-        CollectionAssert.AreEqual(new[] { 0, Id("hello"), Id("Ġworld"), 2 }, tokenizer.Encode("hello world", null, 18));
+        CollectionAssert.AreEqual(new[] { 0, Id("hello"), Id("Ġworld"), 2 }, tokenizer.Encode("hello world", null, 18).Ids);
         // Two spaces: the first stays alone (GPT-2's \s+(?!\S)), the second joins "world".
         CollectionAssert.AreEqual(new[] { Id("hello"), Byte(' '), Id("Ġworld"), Byte('!') }, tokenizer.Tokenize("hello  world!").ToArray());
         // é is outside the vocabulary's merged tokens: it goes through its UTF-8 bytes C3 A9, nothing is lost.
@@ -34,13 +34,13 @@ public sealed class RobertaCheckpointTests
         TinyRobertaFiles.Write(folder.Path);
         RobertaTokenizer tokenizer = RobertaTokenizer.Load(Path.Combine(folder.Path, "vocab.json"), Path.Combine(folder.Path, "merges.txt"));
         int h = Id("hello"), w = Id("Ġworld");
-        CollectionAssert.AreEqual(new[] { 0, h, 2, 2, w, 2 }, tokenizer.Encode("hello", " world", 18));
+        CollectionAssert.AreEqual(new[] { 0, h, 2, 2, w, 2 }, tokenizer.Encode("hello", " world", 18).Ids);
         // "abcdef" (6 tokens) and "xy" (2): max 8 leaves 4 text tokens → the longer loses 4 from its end.
-        int[] pair = tokenizer.Encode("abcdef", "xy", 8);
+        int[] pair = tokenizer.Encode("abcdef", "xy", 8).Ids;
         CollectionAssert.AreEqual(new[] { 0, Byte('a'), Byte('b'), 2, 2, Byte('x'), Byte('y'), 2 }, pair);
         // Equal lengths: the second loses first.
-        CollectionAssert.AreEqual(new[] { 0, Byte('a'), Byte('b'), 2, 2, Byte('x'), 2 }, tokenizer.Encode("abc", "xyz", 7));
-        CollectionAssert.AreEqual(new[] { 0, Byte('a'), Byte('b'), 2 }, tokenizer.Encode("abcdef", null, 4));
+        CollectionAssert.AreEqual(new[] { 0, Byte('a'), Byte('b'), 2, 2, Byte('x'), 2 }, tokenizer.Encode("abc", "xyz", 7).Ids);
+        CollectionAssert.AreEqual(new[] { 0, Byte('a'), Byte('b'), 2 }, tokenizer.Encode("abcdef", null, 4).Ids);
     }
 
     [TestMethod]
@@ -52,13 +52,13 @@ public sealed class RobertaCheckpointTests
     {
         using var folder = new TempFolder();
         Dictionary<string, torch.Tensor> weights = TinyRobertaFiles.Write(folder.Path, labels: 3, seed: 4, dtype: dtype, withPrefix: withPrefix);
-        using RobertaCheckpoint checkpoint = RobertaCheckpoint.Load(folder.Path);
+        using TextCheckpoint checkpoint = TextCheckpoint.Load(folder.Path);
         Assert.IsFalse(checkpoint.HeadInitialized);
         CollectionAssert.AreEqual(new[] { "L0", "L1", "L2" }, checkpoint.Config.Labels.ToArray());
         CollectionAssert.IsSubsetOf(new[] { "lm_head.dense.weight" }, checkpoint.IgnoredTensors.ToArray());
 
-        int[] first = checkpoint.Tokenizer.Encode("hello world héllo", null, 18);
-        int[] second = checkpoint.Tokenizer.Encode("wow", "hello", 18);
+        int[] first = checkpoint.Tokenizer.Encode("hello world héllo", null, 18).Ids;
+        int[] second = checkpoint.Tokenizer.Encode("wow", "hello", 18).Ids;
         using TokenBatch batch = TokenBatch.Create(new[] { first, second }, checkpoint.Tokenizer.PadId);
         checkpoint.Model.eval();
         using var noGrad = torch.no_grad();
@@ -90,8 +90,8 @@ public sealed class RobertaCheckpointTests
     {
         using var folder = new TempFolder();
         TinyRobertaFiles.Write(folder.Path, labels: 0);
-        using RobertaCheckpoint a = RobertaCheckpoint.Load(folder.Path, new[] { "neg", "pos" }, seed: 5);
-        using RobertaCheckpoint b = RobertaCheckpoint.Load(folder.Path, new[] { "neg", "pos" }, seed: 5);
+        using TextCheckpoint a = TextCheckpoint.Load(folder.Path, new[] { "neg", "pos" }, seed: 5);
+        using TextCheckpoint b = TextCheckpoint.Load(folder.Path, new[] { "neg", "pos" }, seed: 5);
         Assert.IsTrue(a.HeadInitialized);
         Assert.AreEqual(2, a.Model.LabelCount);
         using var noGrad = torch.no_grad();
@@ -110,10 +110,10 @@ public sealed class RobertaCheckpointTests
         using var source = new TempFolder();
         using var target = new TempFolder();
         TinyRobertaFiles.Write(source.Path, labels: 0);
-        using RobertaCheckpoint original = RobertaCheckpoint.Load(source.Path, new[] { "Democratic", "Republican" }, seed: 1);
+        using TextCheckpoint original = TextCheckpoint.Load(source.Path, new[] { "Democratic", "Republican" }, seed: 1);
         original.Save(target.Path);
         CollectionAssert.AreEquivalent(new[] { "config.json", "merges.txt", "model.safetensors", "vocab.json" }, Directory.GetFiles(target.Path).Select(Path.GetFileName).ToArray());
-        using RobertaCheckpoint reloaded = RobertaCheckpoint.Load(target.Path);
+        using TextCheckpoint reloaded = TextCheckpoint.Load(target.Path);
         CollectionAssert.AreEqual(new[] { "Democratic", "Republican" }, reloaded.Config.Labels.ToArray());
         Assert.IsFalse(reloaded.HeadInitialized);
         StringAssert.Contains(File.ReadAllText(Path.Combine(target.Path, "config.json")), "\"RobertaForSequenceClassification\"");
@@ -133,23 +133,25 @@ public sealed class RobertaCheckpointTests
         string text = File.ReadAllText(config);
 
         File.Delete(Path.Combine(folder.Path, "merges.txt"));
-        var missing = Assert.ThrowsExactly<FileNotFoundException>(() => RobertaCheckpoint.Load(folder.Path));
+        var missing = Assert.ThrowsExactly<FileNotFoundException>(() => TextCheckpoint.Load(folder.Path));
         StringAssert.Contains(missing.Message, "merges.txt");
         File.WriteAllText(Path.Combine(folder.Path, "merges.txt"), "#version: 0.2\n");
 
-        File.WriteAllText(config, text.Replace("\"roberta\"", "\"bert\"", StringComparison.Ordinal));
-        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => RobertaCheckpoint.Load(folder.Path)).Message, "model_type is 'bert'");
+        File.WriteAllText(config, text.Replace("\"roberta\"", "\"gpt2\"", StringComparison.Ordinal));
+        string unknown = Assert.ThrowsExactly<InvalidDataException>(() => TextCheckpoint.Load(folder.Path)).Message;
+        StringAssert.Contains(unknown, "model_type is 'gpt2'");
+        StringAssert.Contains(unknown, "'bert', 'roberta'");
         File.WriteAllText(config, text.Replace("\"hidden_size\": 8", "\"hidden_size\": 6", StringComparison.Ordinal));
-        var shape = Assert.ThrowsExactly<InvalidDataException>(() => RobertaCheckpoint.Load(folder.Path));
+        var shape = Assert.ThrowsExactly<InvalidDataException>(() => TextCheckpoint.Load(folder.Path));
         StringAssert.Contains(shape.Message, "has shape [");
         StringAssert.Contains(shape.Message, "model.safetensors");
 
         File.WriteAllText(config, text);
-        var labels = Assert.ThrowsExactly<InvalidDataException>(() => RobertaCheckpoint.Load(folder.Path, new[] { "a", "b" }));
+        var labels = Assert.ThrowsExactly<InvalidDataException>(() => TextCheckpoint.Load(folder.Path, new[] { "a", "b" }));
         StringAssert.Contains(labels.Message, "head has 3 output(s)");
 
         File.Delete(Path.Combine(folder.Path, "model.safetensors"));
-        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => RobertaCheckpoint.Load(folder.Path)).Message, "model.safetensors");
-        Assert.ThrowsExactly<DirectoryNotFoundException>(() => RobertaCheckpoint.Load(Path.Combine(folder.Path, "nope")));
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => TextCheckpoint.Load(folder.Path)).Message, "model.safetensors");
+        Assert.ThrowsExactly<DirectoryNotFoundException>(() => TextCheckpoint.Load(Path.Combine(folder.Path, "nope")));
     }
 }

@@ -55,7 +55,7 @@ public sealed class SentenceSimilarityTrainerTests
             trainer = trainer.WithTempBalance(SentenceSimilarityTrainer.Defaults.TempBalance() with { Analyzer = new SpectralAnalyzerOptions { XminPosition = 1.5, MinEigenvalues = 4 } });
         }
 
-        RobertaTransformer model = trainer.Fit(train);
+        TextTransformer model = trainer.Fit(train);
         Assert.AreEqual(balance ? 2 : 0, trainer.LastResult!.Grouping.Units.Count);
         RegressionMetrics metrics = ml.Regression.Evaluate(model.Transform(test));
         Assert.IsTrue(double.IsFinite(metrics.RootMeanSquaredError));
@@ -67,7 +67,8 @@ public sealed class SentenceSimilarityTrainerTests
         float[] after = loaded.Transform(test).GetColumn<float>("Score").ToArray();
         CollectionAssert.AreEqual(before, after);
         var engine = ml.Model.CreatePredictionEngine<Pair, Scored>(loaded);
-        Assert.AreEqual(before[0], engine.Predict(Pairs(10, 2)[0]).Score);
+        // One row alone is not padded to the batch's length, so the matrix products differ in shape: equal to rounding.
+        Assert.AreEqual(before[0], engine.Predict(Pairs(10, 2)[0]).Score, 1e-6);
     }
 
     [TestMethod]

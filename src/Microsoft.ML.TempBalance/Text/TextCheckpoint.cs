@@ -8,38 +8,44 @@ using TorchSharp.Modules;
 namespace Microsoft.ML.TempBalance.Text;
 
 /// <summary>
-/// A RoBERTa sequence classifier with its configuration and tokenizer, loaded from or saved to a Hugging Face
-/// checkpoint folder (<c>config.json</c>, <c>vocab.json</c>, <c>merges.txt</c>, <c>model.safetensors</c> or a
-/// sharded index; F32, F16 or BF16 weights).
+/// An encoder sequence classifier (RoBERTa or BERT, by <c>model_type</c> in <c>config.json</c>) with its
+/// configuration and tokenizer, loaded from or saved to a Hugging Face checkpoint folder: <c>config.json</c>, the
+/// tokenizer files (RoBERTa: <c>vocab.json</c> and <c>merges.txt</c>; BERT: <c>vocab.txt</c> and optionally
+/// <c>tokenizer_config.json</c>), and <c>model.safetensors</c> or a sharded index; F32, F16 or BF16 weights.
 /// </summary>
 /// <remarks>
-/// Tensor names may carry the <c>roberta.</c> prefix (RobertaForSequenceClassification, RobertaForMaskedLM) or
-/// not (RobertaModel). Other tensors (<c>lm_head.*</c>, the pooler, <c>position_ids</c> buffers) are ignored and
-/// listed in <see cref="IgnoredTensors"/>. A checkpoint without a classification head gets a freshly initialised
-/// one (seeded) for the requested number of labels.
+/// Tensor names may carry the family prefix (<c>roberta.</c>, <c>bert.</c>: the *ForSequenceClassification and
+/// *ForMaskedLM layouts) or not (RobertaModel, BertModel); legacy LayerNorm names <c>gamma</c>/<c>beta</c> are read
+/// as <c>weight</c>/<c>bias</c>. Other tensors (<c>lm_head.*</c>, <c>cls.*</c>, RoBERTa's pooler,
+/// <c>position_ids</c> buffers) are ignored and listed in <see cref="IgnoredTensors"/>. A checkpoint without a
+/// classification head gets a freshly initialised one (seeded) for the requested number of labels, and a BERT
+/// checkpoint without a pooler a fresh pooler, both as Hugging Face initialises them.
 /// </remarks>
-public sealed class RobertaCheckpoint : IDisposable
+public sealed class TextCheckpoint : IDisposable
 {
-    private RobertaCheckpoint(RobertaConfig config, RobertaTokenizer tokenizer, RobertaForSequenceClassification model, bool headInitialized, IReadOnlyList<string> ignored)
+    private TextCheckpoint(EncoderConfig config, TextTokenizer tokenizer, EncoderForSequenceClassification model, IReadOnlyList<string> initialized, IReadOnlyList<string> ignored)
     {
         Config = config;
         Tokenizer = tokenizer;
         Model = model;
-        HeadInitialized = headInitialized;
+        InitializedTensors = initialized;
         IgnoredTensors = ignored;
     }
 
-    /// <summary>The architecture; <see cref="RobertaConfig.Labels"/> names the head's outputs.</summary>
-    public RobertaConfig Config { get; private set; }
+    /// <summary>The architecture; <see cref="EncoderConfig.Labels"/> names the head's outputs.</summary>
+    public EncoderConfig Config { get; private set; }
 
-    /// <summary>The tokenizer.</summary>
-    public RobertaTokenizer Tokenizer { get; }
+    /// <summary>The tokenizer (<see cref="RobertaTokenizer"/> or <see cref="BertWordPieceTokenizer"/>).</summary>
+    public TextTokenizer Tokenizer { get; }
 
-    /// <summary>The model.</summary>
-    public RobertaForSequenceClassification Model { get; }
+    /// <summary>The model (<see cref="RobertaForSequenceClassification"/> or <see cref="BertForSequenceClassification"/>).</summary>
+    public EncoderForSequenceClassification Model { get; }
 
     /// <summary>True when the checkpoint had no classification head and a new one was initialised.</summary>
-    public bool HeadInitialized { get; }
+    public bool HeadInitialized => InitializedTensors.Any(n => n.StartsWith("classifier.", StringComparison.Ordinal));
+
+    /// <summary>Parameters the checkpoint lacked and that were initialised (the head; a BERT pooler).</summary>
+    public IReadOnlyList<string> InitializedTensors { get; }
 
     /// <summary>Checkpoint tensors that are not part of the model.</summary>
     public IReadOnlyList<string> IgnoredTensors { get; }
@@ -51,16 +57,16 @@ public sealed class RobertaCheckpoint : IDisposable
     /// <exception cref="FileNotFoundException">A required file is missing (named).</exception>
     /// <exception cref="InvalidDataException">A tensor is missing or mis-shaped (file, tensor and expected shape named), or the config is not supported.</exception>
     /// <param name="lora">Add new LoRA adapters (seeded) for parameter-efficient fine-tuning; null for none.</param>
-    public static RobertaCheckpoint Load(string folder, IReadOnlyList<string>? labels = null, long seed = 0, LoraOptions? lora = null)
+    public static TextCheckpoint Load(string folder, IReadOnlyList<string>? labels = null, long seed = 0, LoraOptions? lora = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (!Directory.Exists(folder))
         {
-            throw new DirectoryNotFoundException($"'{folder}' is not a folder; expected a Hugging Face checkpoint folder (config.json, vocab.json, merges.txt, model.safetensors).");
+            throw new DirectoryNotFoundException($"'{folder}' is not a folder; expected a Hugging Face checkpoint folder (config.json, the tokenizer files, model.safetensors).");
         }
 
-        RobertaConfig config = RobertaConfig.Load(Path.Combine(folder, "config.json"));
-        RobertaTokenizer tokenizer = RobertaTokenizer.Load(Path.Combine(folder, "vocab.json"), Path.Combine(folder, "merges.txt"));
+        EncoderConfig config = EncoderConfig.Load(Path.Combine(folder, "config.json"));
+        TextTokenizer tokenizer = TextTokenizer.Load(folder, config.Family);
         IReadOnlyList<string> files = CheckpointFiles.Resolve(folder);
         IReadOnlyList<string> names = labels ?? (config.Labels.Count > 0 ? config.Labels : new[] { "LABEL_0", "LABEL_1" });
         if (names.Count == 0)
@@ -69,13 +75,13 @@ public sealed class RobertaCheckpoint : IDisposable
         }
 
         config = config with { Labels = names.ToArray() };
-        var model = new RobertaForSequenceClassification(config, names.Count, lora);
+        EncoderForSequenceClassification model = EncoderForSequenceClassification.Create(config, names.Count, lora);
         try
         {
             model.InitializeWeights(seed);
             model.InitializeAdapters(seed + 1);
-            (bool headInitialized, List<string> ignored) = CopyWeights(model, files);
-            return new RobertaCheckpoint(config, tokenizer, model, headInitialized, ignored);
+            (List<string> initialized, List<string> ignored) = CopyWeights(model, files);
+            return new TextCheckpoint(config, tokenizer, model, initialized, ignored);
         }
         catch
         {
@@ -85,15 +91,15 @@ public sealed class RobertaCheckpoint : IDisposable
     }
 
     /// <summary>A randomly initialised model (seeded) for a configuration and an existing tokenizer: for tests and pretraining.</summary>
-    public static RobertaCheckpoint Create(RobertaConfig config, RobertaTokenizer tokenizer, IReadOnlyList<string> labels, long seed)
+    public static TextCheckpoint Create(EncoderConfig config, TextTokenizer tokenizer, IReadOnlyList<string> labels, long seed)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(labels);
         config = config with { Labels = labels.ToArray() };
-        var model = new RobertaForSequenceClassification(config, labels.Count);
+        EncoderForSequenceClassification model = EncoderForSequenceClassification.Create(config, labels.Count);
         model.InitializeWeights(seed);
-        return new RobertaCheckpoint(config, tokenizer, model, headInitialized: true, Array.Empty<string>());
+        return new TextCheckpoint(config, tokenizer, model, model.named_parameters().Select(p => p.name).ToList(), Array.Empty<string>());
     }
 
     /// <summary>
@@ -109,12 +115,11 @@ public sealed class RobertaCheckpoint : IDisposable
         using var scope = torch.NewDisposeScope();
         var merged = mergeLora ? Model.LoraModules().ToDictionary(m => m.Name + ".weight", m => m.Module.MergedWeight()) : new Dictionary<string, torch.Tensor>();
         var tensors = Model.state_dict()
-            .Where(p => !RobertaForSequenceClassification.IsLoraParameter(p.Key))
+            .Where(p => !EncoderForSequenceClassification.IsLoraParameter(p.Key))
             .ToDictionary(p => p.Key, p => merged.TryGetValue(p.Key, out torch.Tensor? w) ? w : p.Value);
         ModuleCheckpoint.SaveTensors(tensors, Path.Combine(folder, "model.safetensors"));
         Config.Save(Path.Combine(folder, "config.json"));
-        CopyFile(Tokenizer.VocabPath, Path.Combine(folder, "vocab.json"));
-        CopyFile(Tokenizer.MergesPath, Path.Combine(folder, "merges.txt"));
+        Tokenizer.SaveTo(folder);
     }
 
     /// <summary>
@@ -127,8 +132,8 @@ public sealed class RobertaCheckpoint : IDisposable
         LoraOptions lora = Model.Lora ?? throw new InvalidOperationException("This model has no LoRA adapters to save.");
         Directory.CreateDirectory(folder);
         var tensors = Model.state_dict()
-            .Where(p => RobertaForSequenceClassification.IsLoraParameter(p.Key) || p.Key.StartsWith("classifier.", StringComparison.Ordinal))
-            .ToDictionary(p => PeftPrefix + (RobertaForSequenceClassification.IsLoraParameter(p.Key) ? p.Key + ".weight" : p.Key), p => p.Value);
+            .Where(p => EncoderForSequenceClassification.IsLoraParameter(p.Key) || p.Key.StartsWith("classifier.", StringComparison.Ordinal))
+            .ToDictionary(p => PeftPrefix + (EncoderForSequenceClassification.IsLoraParameter(p.Key) ? p.Key + ".weight" : p.Key), p => p.Value);
         ModuleCheckpoint.SaveTensors(tensors, Path.Combine(folder, "adapter_model.safetensors"));
         var config = new Dictionary<string, object?>
         {
@@ -153,7 +158,7 @@ public sealed class RobertaCheckpoint : IDisposable
     /// <c>adapter_model.safetensors</c>); the head comes from the adapter when it holds one.
     /// </summary>
     /// <exception cref="InvalidDataException">Unsupported adapter settings, or missing or mis-shaped adapter tensors (named).</exception>
-    public static RobertaCheckpoint LoadWithAdapter(string folder, string adapterFolder, IReadOnlyList<string>? labels = null)
+    public static TextCheckpoint LoadWithAdapter(string folder, string adapterFolder, IReadOnlyList<string>? labels = null)
     {
         LoraOptions lora = ReadAdapterConfig(Path.Combine(adapterFolder, "adapter_config.json"));
         string weights = Path.Combine(adapterFolder, "adapter_model.safetensors");
@@ -162,7 +167,7 @@ public sealed class RobertaCheckpoint : IDisposable
             throw new FileNotFoundException($"The adapter folder has no '{weights}' (PEFT adapter_model.safetensors).", weights);
         }
 
-        RobertaCheckpoint checkpoint = Load(folder, labels, seed: 0, lora);
+        TextCheckpoint checkpoint = Load(folder, labels, seed: 0, lora);
         try
         {
             Dictionary<string, Parameter> parameters = checkpoint.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
@@ -193,7 +198,7 @@ public sealed class RobertaCheckpoint : IDisposable
                 loaded.Add(name);
             }
 
-            string? missing = parameters.Keys.FirstOrDefault(n => RobertaForSequenceClassification.IsLoraParameter(n) && !loaded.Contains(n));
+            string? missing = parameters.Keys.FirstOrDefault(n => EncoderForSequenceClassification.IsLoraParameter(n) && !loaded.Contains(n));
             if (missing is not null)
             {
                 throw new InvalidDataException($"'{weights}' lacks the adapter tensor '{PeftPrefix}{missing}.weight'.");
@@ -255,7 +260,7 @@ public sealed class RobertaCheckpoint : IDisposable
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();
 
-    private static (bool HeadInitialized, List<string> Ignored) CopyWeights(RobertaForSequenceClassification model, IReadOnlyList<string> files)
+    private static (List<string> Initialized, List<string> Ignored) CopyWeights(EncoderForSequenceClassification model, IReadOnlyList<string> files)
     {
         Dictionary<string, Parameter> parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
         var loaded = new HashSet<string>(StringComparer.Ordinal);
@@ -266,19 +271,22 @@ public sealed class RobertaCheckpoint : IDisposable
             using SafetensorsReader reader = SafetensorsReader.Open(file);
             foreach (SafetensorsTensorInfo info in reader.Tensors)
             {
-                string? target = parameters.ContainsKey(info.Name) ? info.Name
-                    : parameters.ContainsKey("roberta." + info.Name) ? "roberta." + info.Name
-                    : null;
+                string? target = Target(info.Name, model.BasePrefix, parameters);
                 if (target is null)
                 {
                     ignored.Add(info.Name);
                     continue;
                 }
 
+                if (!loaded.Add(target))
+                {
+                    throw new InvalidDataException($"'{file}': tensor '{info.Name}' is a second copy of '{target}' (with and without the '{model.BasePrefix}' prefix, or under a legacy name).");
+                }
+
                 Parameter parameter = parameters[target];
                 if (!info.Shape.SequenceEqual(parameter.shape))
                 {
-                    string hint = target.StartsWith("classifier.out_proj", StringComparison.Ordinal)
+                    string hint = model.IsOptional(target) && target.StartsWith("classifier.", StringComparison.Ordinal)
                         ? $" The checkpoint's head has {info.Shape[0]} output(s) and the model {parameter.shape[0]}: pass labels matching the checkpoint, or start from a checkpoint without a head."
                         : string.Empty;
                     throw new InvalidDataException(
@@ -288,38 +296,41 @@ public sealed class RobertaCheckpoint : IDisposable
                 using torch.Tensor values = reader.ReadTensor(info.Name);
                 using torch.Tensor converted = values.to(parameter.dtype);
                 parameter.copy_(converted);
-                loaded.Add(target);
             }
         }
 
-        var missing = parameters.Keys.Where(n => !loaded.Contains(n) && !RobertaForSequenceClassification.IsLoraParameter(n)).ToList();
-        var missingHead = missing.Where(n => n.StartsWith("classifier.", StringComparison.Ordinal)).ToList();
-        var missingBody = missing.Except(missingHead).ToList();
+        var missing = parameters.Keys.Where(n => !loaded.Contains(n) && !EncoderForSequenceClassification.IsLoraParameter(n)).ToList();
+        var missingBody = missing.Where(n => !model.IsOptional(n)).ToList();
         if (missingBody.Count > 0)
         {
             string list = string.Join(", ", missingBody.Take(5).Select(n => $"'{n}' [{string.Join(", ", parameters[n].shape)}]"));
             throw new InvalidDataException($"'{string.Join("', '", files)}' lacks {missingBody.Count} tensor(s) of the model, e.g. {list}.");
         }
 
-        if (missingHead.Count is > 0 and < 4)
+        // A head or pooler is there whole or not at all: half of one is a damaged checkpoint, not a new task.
+        foreach (IGrouping<string, string> part in missing.GroupBy(OptionalPart))
         {
-            throw new InvalidDataException($"'{string.Join("', '", files)}' has an incomplete classification head: missing {string.Join(", ", missingHead)}.");
+            int total = parameters.Keys.Count(n => model.IsOptional(n) && OptionalPart(n) == part.Key && !EncoderForSequenceClassification.IsLoraParameter(n));
+            if (part.Count() < total)
+            {
+                throw new InvalidDataException($"'{string.Join("', '", files)}' has an incomplete {part.Key}: missing {string.Join(", ", part)}.");
+            }
         }
 
-        return (missingHead.Count == 4, ignored);
+        return (missing, ignored);
     }
 
-    private static void CopyFile(string source, string destination)
-    {
-        if (string.Equals(Path.GetFullPath(source), Path.GetFullPath(destination), StringComparison.Ordinal))
-        {
-            return;
-        }
+    private static string OptionalPart(string name) => name.StartsWith("classifier.", StringComparison.Ordinal) ? "classification head" : "pooler";
 
-        AtomicFile.Write(destination, stream =>
-        {
-            using FileStream input = File.OpenRead(source);
-            input.CopyTo(stream);
-        });
+    // The model's name for a checkpoint tensor: as it is, with the family prefix added, with legacy LayerNorm names
+    // (gamma, beta) renamed; null when the model has no such parameter.
+    private static string? Target(string name, string prefix, Dictionary<string, Parameter> parameters)
+    {
+        string modern = name.EndsWith(".gamma", StringComparison.Ordinal) ? name[..^".gamma".Length] + ".weight"
+            : name.EndsWith(".beta", StringComparison.Ordinal) ? name[..^".beta".Length] + ".bias"
+            : name;
+        return parameters.ContainsKey(modern) ? modern
+            : parameters.ContainsKey(prefix + modern) ? prefix + modern
+            : null;
     }
 }

@@ -4,17 +4,17 @@ using Microsoft.ML.TempBalance.Optimizers;
 namespace Microsoft.ML.TempBalance.Text;
 
 /// <summary>
-/// Settings shared by the RoBERTa trainers (public fields, ML.NET style). Training follows the paper's protocol
+/// Settings shared by the text trainers (RoBERTa and BERT checkpoints) (public fields, ML.NET style). Training follows the paper's protocol
 /// (appendix D.1): AdamW, weight decay, linear warmup (ratio 0.06) and decay, seeded shuffling, validation each
 /// epoch with the best epoch kept.
 /// </summary>
-public abstract class RobertaTrainerOptions
+public abstract class TextTrainerOptions
 {
     internal const int DefaultBatchSize = 16;
     internal const int DefaultMaxEpochs = 10;
     internal const double DefaultLearningRate = 2e-5;
 
-    /// <summary>Hugging Face checkpoint folder (config.json, vocab.json, merges.txt, model.safetensors). Required.</summary>
+    /// <summary>Hugging Face RoBERTa or BERT checkpoint folder (config.json; vocab.json and merges.txt, or vocab.txt; model.safetensors). Required.</summary>
     public string? Checkpoint;
 
     /// <summary>Label column (Key for classification, Single for similarity).</summary>

@@ -5,12 +5,37 @@ using Microsoft.ML.TempBalance.IO;
 namespace Microsoft.ML.TempBalance.Text;
 
 /// <summary>
-/// The fields of a Hugging Face RoBERTa <c>config.json</c> that the model uses. Defaults are those of Hugging Face's
-/// <c>RobertaConfig</c>; <see cref="Load"/> rejects values this implementation does not support, naming the file
-/// and the key.
+/// The fields of a Hugging Face encoder <c>config.json</c> (RoBERTa or BERT, by <c>model_type</c>) that the model
+/// uses. Property defaults are those of Hugging Face's <c>RobertaConfig</c>; a BERT file's absent keys take
+/// <c>BertConfig</c>'s (<see cref="BertDefaults"/>). <see cref="Load"/> rejects values this implementation does not
+/// support, naming the file and the key.
 /// </summary>
-public sealed record RobertaConfig
+public sealed record EncoderConfig
 {
+    /// <summary>The <c>model_type</c> values <see cref="Load"/> accepts.</summary>
+    public static readonly IReadOnlyList<string> SupportedModelTypes = new[] { "bert", "roberta" };
+
+    /// <summary>The activations of the feed-forward layer this implementation has (<c>hidden_act</c>).</summary>
+    public static readonly IReadOnlyList<string> SupportedActivations = new[] { "gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu", "swish" };
+
+    /// <summary>Hugging Face <c>BertConfig</c>'s defaults (bert-base-uncased).</summary>
+    public static EncoderConfig BertDefaults { get; } = new()
+    {
+        Family = EncoderFamily.Bert,
+        VocabSize = 30522,
+        MaxPositionEmbeddings = 512,
+        TypeVocabSize = 2,
+        PadTokenId = 0,
+        BosTokenId = -1,
+        EosTokenId = -1,
+    };
+
+    /// <summary>The architecture (RoBERTa unless set).</summary>
+    public EncoderFamily Family { get; init; } = EncoderFamily.Roberta;
+
+    /// <summary>Activation of the feed-forward layer: <c>gelu</c> (exact, erf), <c>gelu_new</c> / <c>gelu_pytorch_tanh</c> (tanh approximation), <c>relu</c>, <c>silu</c>.</summary>
+    public string HiddenAct { get; init; } = "gelu";
+
     /// <summary>Vocabulary size (rows of the word embeddings).</summary>
     public int VocabSize { get; init; } = 50265;
 
@@ -35,10 +60,10 @@ public sealed record RobertaConfig
     /// <summary>Dropout in the classification head (null: <see cref="HiddenDropoutProb"/>).</summary>
     public double? ClassifierDropout { get; init; }
 
-    /// <summary>Rows of the position embeddings (514 for roberta-base: 512 positions after the padding offset).</summary>
+    /// <summary>Rows of the position embeddings (514 for roberta-base: 512 positions after the padding offset; 512 for BERT).</summary>
     public int MaxPositionEmbeddings { get; init; } = 514;
 
-    /// <summary>Rows of the token-type embeddings (1 for RoBERTa).</summary>
+    /// <summary>Rows of the token-type embeddings (1 for RoBERTa, 2 for BERT).</summary>
     public int TypeVocabSize { get; init; } = 1;
 
     /// <summary>LayerNorm epsilon.</summary>
@@ -47,7 +72,7 @@ public sealed record RobertaConfig
     /// <summary>Standard deviation of the random initialisation.</summary>
     public double InitializerRange { get; init; } = 0.02;
 
-    /// <summary>Padding token id (also the position-id offset).</summary>
+    /// <summary>Padding token id (for RoBERTa also the position-id offset).</summary>
     public int PadTokenId { get; init; } = 1;
 
     /// <summary>Beginning-of-sequence token id.</summary>
@@ -60,11 +85,23 @@ public sealed record RobertaConfig
     public IReadOnlyList<string> Labels { get; init; } = Array.Empty<string>();
 
     /// <summary>Longest input (special tokens included) the position embeddings allow.</summary>
-    public int MaxSequenceLength => MaxPositionEmbeddings - PadTokenId - 1;
+    public int MaxSequenceLength => Family == EncoderFamily.Roberta ? MaxPositionEmbeddings - PadTokenId - 1 : MaxPositionEmbeddings;
+
+    // The bare encoder when there is no head (an imported sentence encoder), else the classifier.
+    private string Architecture => (Family, Labels.Count) switch
+    {
+        (EncoderFamily.Roberta, 0) => "RobertaModel",
+        (EncoderFamily.Roberta, _) => "RobertaForSequenceClassification",
+        (_, 0) => "BertModel",
+        _ => "BertForSequenceClassification",
+    };
+
+    /// <summary>The Hugging Face <c>model_type</c>.</summary>
+    public string ModelType => Family == EncoderFamily.Roberta ? "roberta" : "bert";
 
     /// <summary>Reads and validates a <c>config.json</c>.</summary>
     /// <exception cref="InvalidDataException">Unreadable JSON, an unknown <c>model_type</c> or an unsupported value (file and key named).</exception>
-    public static RobertaConfig Load(string path)
+    public static EncoderConfig Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -83,19 +120,19 @@ public sealed record RobertaConfig
             throw new InvalidDataException($"'{path}' is not valid JSON: {e.Message}", e);
         }
 
-        string modelType = json["model_type"]?.GetValue<string>() ?? "";
-        if (modelType != "roberta")
+        string modelType = String(json, "model_type", "", path);
+        if (!SupportedModelTypes.Contains(modelType))
         {
-            throw new InvalidDataException($"'{path}': model_type is '{modelType}'; only 'roberta' checkpoints are supported.");
+            throw new InvalidDataException($"'{path}': model_type is '{modelType}'; supported are {string.Join(", ", SupportedModelTypes.Select(t => $"'{t}'"))}.");
         }
 
-        string activation = json["hidden_act"]?.GetValue<string>() ?? "gelu";
-        if (activation != "gelu")
+        string activation = String(json, "hidden_act", "gelu", path);
+        if (!SupportedActivations.Contains(activation))
         {
-            throw new InvalidDataException($"'{path}': hidden_act '{activation}' is not supported; expected 'gelu' (exact erf GELU).");
+            throw new InvalidDataException($"'{path}': hidden_act '{activation}' is not supported; expected one of {string.Join(", ", SupportedActivations)}.");
         }
 
-        string position = json["position_embedding_type"]?.GetValue<string>() ?? "absolute";
+        string position = String(json, "position_embedding_type", "absolute", path);
         if (position != "absolute")
         {
             throw new InvalidDataException($"'{path}': position_embedding_type '{position}' is not supported; expected 'absolute'.");
@@ -106,9 +143,10 @@ public sealed record RobertaConfig
             throw new InvalidDataException($"'{path}': decoder or cross-attention configurations are not supported.");
         }
 
-        var defaults = new RobertaConfig();
-        var config = new RobertaConfig
+        EncoderConfig defaults = modelType == "bert" ? BertDefaults : new EncoderConfig();
+        var config = defaults with
         {
+            HiddenAct = activation,
             VocabSize = Int(json, "vocab_size", defaults.VocabSize, path),
             HiddenSize = Int(json, "hidden_size", defaults.HiddenSize, path),
             NumHiddenLayers = Int(json, "num_hidden_layers", defaults.NumHiddenLayers, path),
@@ -131,7 +169,7 @@ public sealed record RobertaConfig
     }
 
     /// <summary>Checks the values are usable; <paramref name="source"/> names where they came from.</summary>
-    public void Validate(string source = "RobertaConfig")
+    public void Validate(string source = "EncoderConfig")
     {
         void Positive(int value, string key)
         {
@@ -150,6 +188,11 @@ public sealed record RobertaConfig
         if (HiddenSize % NumAttentionHeads != 0)
         {
             throw new InvalidDataException($"'{source}': hidden_size ({HiddenSize}) must be a multiple of num_attention_heads ({NumAttentionHeads}).");
+        }
+
+        if (!SupportedActivations.Contains(HiddenAct))
+        {
+            throw new InvalidDataException($"'{source}': hidden_act '{HiddenAct}' is not supported; expected one of {string.Join(", ", SupportedActivations)}.");
         }
 
         if (PadTokenId < 0 || PadTokenId >= VocabSize || MaxSequenceLength < 3)
@@ -171,7 +214,7 @@ public sealed record RobertaConfig
         }
     }
 
-    /// <summary>Writes a Hugging Face <c>config.json</c> for RobertaForSequenceClassification, atomically.</summary>
+    /// <summary>Writes a Hugging Face <c>config.json</c> (for RobertaForSequenceClassification or BertForSequenceClassification; the bare encoder when there are no labels), atomically.</summary>
     public void Save(string path)
     {
         var id2label = new JsonObject();
@@ -184,14 +227,14 @@ public sealed record RobertaConfig
 
         var json = new JsonObject
         {
-            ["architectures"] = new JsonArray("RobertaForSequenceClassification"),
-            ["model_type"] = "roberta",
+            ["architectures"] = new JsonArray(Architecture),
+            ["model_type"] = ModelType,
             ["vocab_size"] = VocabSize,
             ["hidden_size"] = HiddenSize,
             ["num_hidden_layers"] = NumHiddenLayers,
             ["num_attention_heads"] = NumAttentionHeads,
             ["intermediate_size"] = IntermediateSize,
-            ["hidden_act"] = "gelu",
+            ["hidden_act"] = HiddenAct,
             ["hidden_dropout_prob"] = HiddenDropoutProb,
             ["attention_probs_dropout_prob"] = AttentionProbsDropoutProb,
             ["classifier_dropout"] = ClassifierDropout,
@@ -200,14 +243,18 @@ public sealed record RobertaConfig
             ["layer_norm_eps"] = LayerNormEps,
             ["initializer_range"] = InitializerRange,
             ["pad_token_id"] = PadTokenId,
-            ["bos_token_id"] = BosTokenId,
-            ["eos_token_id"] = EosTokenId,
+            ["bos_token_id"] = BosTokenId < 0 ? null : BosTokenId,
+            ["eos_token_id"] = EosTokenId < 0 ? null : EosTokenId,
             ["position_embedding_type"] = "absolute",
-            ["num_labels"] = Labels.Count,
-            ["id2label"] = id2label,
-            ["label2id"] = label2id,
-            ["problem_type"] = Labels.Count == 1 ? "regression" : "single_label_classification",
         };
+        if (Labels.Count > 0)
+        {
+            json["num_labels"] = Labels.Count;
+            json["id2label"] = id2label;
+            json["label2id"] = label2id;
+            json["problem_type"] = Labels.Count == 1 ? "regression" : "single_label_classification";
+        }
+
         string text = json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         AtomicFile.Write(path, stream =>
         {
@@ -236,6 +283,18 @@ public sealed record RobertaConfig
 
         int count = json["num_labels"]?.GetValue<int>() ?? 0;
         return Enumerable.Range(0, count).Select(i => $"LABEL_{i}").ToArray();
+    }
+
+    private static string String(JsonObject json, string key, string fallback, string path)
+    {
+        try
+        {
+            return json[key]?.GetValue<string>() ?? fallback;
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"'{path}': {key} must be a string.", e);
+        }
     }
 
     private static int Int(JsonObject json, string key, int fallback, string path)

@@ -6,7 +6,7 @@ using Microsoft.ML.TempBalance.MLNet;
 namespace Microsoft.ML.TempBalance.Text;
 
 /// <summary>
-/// A fitted RoBERTa text classifier or sentence-similarity regressor (from <see cref="TextClassificationTrainer"/> or <see cref="SentenceSimilarityTrainer"/>). Adds <c>Score</c> (class probabilities, a vector
+/// A fitted encoder (RoBERTa or BERT) text classifier or sentence-similarity regressor (from <see cref="TextClassificationTrainer"/> or <see cref="SentenceSimilarityTrainer"/>). Adds <c>Score</c> (class probabilities, a vector
 /// with the label names as slot names; for similarity a Single) and <c>PredictedLabel</c> (a key whose values are
 /// the label names), scoring rows in batches. Save and load it with
 /// <see cref="TorchModelOperations.SaveTorchModel"/> and <see cref="TorchModelOperations.LoadTorchModel"/>.
@@ -23,13 +23,13 @@ namespace Microsoft.ML.TempBalance.Text;
 /// <item><term>PredictedLabel</term><description>Key of UInt32 with the label names (classification only)</description></item>
 /// </list>
 /// </remarks>
-public sealed class RobertaTransformer : ITransformer, IPersistentTransformer, IDisposable
+public sealed class TextTransformer : ITransformer, IPersistentTransformer, IDisposable
 {
     internal const string KindName = "RobertaText";
     private const string OptionsFile = "tempbalance-text.json";
     private readonly TextScorer _scorer;
 
-    internal RobertaTransformer(RobertaCheckpoint checkpoint, TextColumns columns, int maxLength, int batchSize)
+    internal TextTransformer(TextCheckpoint checkpoint, TextColumns columns, int maxLength, int batchSize)
     {
         Checkpoint = checkpoint;
         Columns = columns;
@@ -43,14 +43,14 @@ public sealed class RobertaTransformer : ITransformer, IPersistentTransformer, I
     /// checkpoint's labels, or similarity when its head has one output. Reads column <c>Sentence1</c> (and
     /// <c>Sentence2</c> when given).
     /// </summary>
-    public static RobertaTransformer FromCheckpoint(RobertaCheckpoint checkpoint, int maxSequenceLength, string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null, int batchSize = 16)
+    public static TextTransformer FromCheckpoint(TextCheckpoint checkpoint, int maxSequenceLength, string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null, int batchSize = 16)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSequenceLength, 5);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         bool regression = checkpoint.Config.Labels.Count == 1;
         var columns = new TextColumns("Label", sentence1ColumnName, sentence2ColumnName, "Score", "PredictedLabel", regression);
-        return new RobertaTransformer(checkpoint, columns, Math.Min(maxSequenceLength, checkpoint.Config.MaxSequenceLength), batchSize);
+        return new TextTransformer(checkpoint, columns, Math.Min(maxSequenceLength, checkpoint.Config.MaxSequenceLength), batchSize);
     }
 
     /// <summary>True for a similarity (regression) model, false for a classifier.</summary>
@@ -65,8 +65,8 @@ public sealed class RobertaTransformer : ITransformer, IPersistentTransformer, I
     /// <summary>Rows scored together.</summary>
     public int BatchSize { get; }
 
-    /// <summary>The model, tokenizer and configuration (export with <see cref="RobertaCheckpoint.Save"/>).</summary>
-    public RobertaCheckpoint Checkpoint { get; }
+    /// <summary>The model, tokenizer and configuration (export with <see cref="TextCheckpoint.Save"/>).</summary>
+    public TextCheckpoint Checkpoint { get; }
 
     internal TextColumns Columns { get; }
 
@@ -131,16 +131,16 @@ public sealed class RobertaTransformer : ITransformer, IPersistentTransformer, I
         File.WriteAllBytes(Path.Combine(folder, OptionsFile), JsonSerializer.SerializeToUtf8Bytes(state));
     }
 
-    internal static RobertaTransformer LoadState(IHostEnvironment environment, string folder)
+    internal static TextTransformer LoadState(IHostEnvironment environment, string folder)
     {
         string path = Path.Combine(folder, OptionsFile);
         State state = JsonSerializer.Deserialize<State>(File.ReadAllBytes(path))
             ?? throw new InvalidDataException($"'{path}' is empty.");
-        RobertaCheckpoint checkpoint = File.Exists(Path.Combine(folder, "adapter_config.json"))
-            ? RobertaCheckpoint.LoadWithAdapter(folder, folder)
-            : RobertaCheckpoint.Load(folder);
+        TextCheckpoint checkpoint = File.Exists(Path.Combine(folder, "adapter_config.json"))
+            ? TextCheckpoint.LoadWithAdapter(folder, folder)
+            : TextCheckpoint.Load(folder);
         var columns = new TextColumns(state.Label, state.Sentence1, state.Sentence2, state.Score, state.PredictedLabel, state.Regression);
-        return new RobertaTransformer(checkpoint, columns, state.MaxSequenceLength, state.BatchSize);
+        return new TextTransformer(checkpoint, columns, state.MaxSequenceLength, state.BatchSize);
     }
 
     /// <inheritdoc />

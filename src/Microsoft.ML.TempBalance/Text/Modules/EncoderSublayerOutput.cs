@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.TempBalance.Text.Modules;
 
 /// <summary>dense → dropout → LayerNorm(x + residual): Hugging Face's RobertaSelfOutput and RobertaOutput.</summary>
-internal sealed class RobertaSublayerOutput : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class EncoderSublayerOutput : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly Linear dense;
 #pragma warning disable IDE1006 // Hugging Face parameter name
@@ -12,8 +12,8 @@ internal sealed class RobertaSublayerOutput : nn.Module<Tensor, Tensor, Tensor>
 #pragma warning restore IDE1006
     private readonly Dropout dropout;
 
-    public RobertaSublayerOutput(long input, RobertaConfig config)
-        : base(nameof(RobertaSublayerOutput))
+    public EncoderSublayerOutput(long input, EncoderConfig config)
+        : base(nameof(EncoderSublayerOutput))
     {
         dense = nn.Linear(input, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.TempBalance.Text.Modules;
 
 /// <summary>Multi-head scaled dot-product attention with an additive mask ([batch, 1, 1, length]).</summary>
-internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class EncoderSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> query;
     private readonly nn.Module<Tensor, Tensor> key;
@@ -12,8 +12,8 @@ internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     private readonly Dropout dropout;
     private readonly int _heads;
 
-    public RobertaSelfAttention(RobertaConfig config, LoraOptions? lora)
-        : base(nameof(RobertaSelfAttention))
+    public EncoderSelfAttention(EncoderConfig config, LoraOptions? lora)
+        : base(nameof(EncoderSelfAttention))
     {
         nn.Module<Tensor, Tensor> Projection(string name) => lora is not null && lora.TargetModules.Contains(name)
             ? new LoraLinear(config.HiddenSize, config.HiddenSize, lora)
