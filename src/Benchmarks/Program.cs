@@ -1,6 +1,6 @@
 // Benchmarks. Usage: dotnet run -c Release --project src/Benchmarks -- spectral [repetitions]
 //                    dotnet run -c Release --project src/Benchmarks -- balance-overhead [epochs]
-//                    dotnet run -c Release --project src/Benchmarks -- text-throughput [steps]
+//                    dotnet run -c Release --project src/Benchmarks -- text-throughput [steps] [roberta-base|minilm]
 //                    dotnet run -c Release --project src/Benchmarks -- pde [epochs]
 //                    dotnet run -c Release --project src/Benchmarks -- scalar-race [seconds] [on|off]
 // Results and machines are recorded in docs/benchmarks.md.
@@ -18,7 +18,7 @@ switch (mode)
         BalanceOverheadBenchmark.Run(Count(10));
         break;
     case "text-throughput":
-        TextThroughputBenchmark.Run(Count(3));
+        TextThroughputBenchmark.Run(Count(3), args.Length > 2 ? args[2] : "roberta-base");
         break;
     case "pde":
         FnoThroughputBenchmark.Run(Count(3));

@@ -285,39 +285,22 @@ public sealed record EncoderConfig
         return Enumerable.Range(0, count).Select(i => $"LABEL_{i}").ToArray();
     }
 
-    private static string String(JsonObject json, string key, string fallback, string path)
-    {
-        try
-        {
-            return json[key]?.GetValue<string>() ?? fallback;
-        }
-        catch (Exception e) when (e is FormatException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"'{path}': {key} must be a string.", e);
-        }
-    }
+    private static string String(JsonObject json, string key, string fallback, string path) => Value(json, key, fallback, path, "a string");
 
-    private static int Int(JsonObject json, string key, int fallback, string path)
-    {
-        try
-        {
-            return json[key]?.GetValue<int>() ?? fallback;
-        }
-        catch (Exception e) when (e is FormatException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"'{path}': {key} must be an integer.", e);
-        }
-    }
+    private static int Int(JsonObject json, string key, int fallback, string path) => Value(json, key, fallback, path, "an integer");
 
-    private static double Double(JsonObject json, string key, double fallback, string path)
+    private static double Double(JsonObject json, string key, double fallback, string path) => Value(json, key, fallback, path, "a number");
+
+    // An absent key or a JSON null takes the fallback; a value of another type names the key.
+    private static T Value<T>(JsonObject json, string key, T fallback, string path, string expected)
     {
         try
         {
-            return json[key]?.GetValue<double>() ?? fallback;
+            return json[key] is JsonNode node ? node.GetValue<T>() : fallback;
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException)
         {
-            throw new InvalidDataException($"'{path}': {key} must be a number.", e);
+            throw new InvalidDataException($"'{path}': {key} must be {expected}.", e);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.TempBalance.Balancing;
 using Microsoft.ML.TempBalance.Text;
 using Microsoft.ML.TempBalance.Text.Modules;
 using TorchSharp;
@@ -129,6 +130,27 @@ public sealed class BertCheckpointTests
         Assert.AreEqual(512, EncoderConfig.Load(path).MaxSequenceLength, "RoBERTa's 514 positions minus the padding offset");
         File.WriteAllText(path, "{\"model_type\": \"bert\", \"hidden_act\": \"mish\"}");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => EncoderConfig.Load(path)).Message, "hidden_act 'mish'");
+    }
+
+    [TestMethod]
+    public void EncoderLayersAreTheBalancedBlocksAndThePoolerStaysAtTheBaseRate()
+    {
+        using var folder = new TempFolder();
+        TinyBertFiles.Write(folder.Path, new TinyBertVariant());
+        using TextCheckpoint checkpoint = TextCheckpoint.Load(folder.Path);
+        TempBalanceOptions defaults = TextClassificationTrainer.Defaults.TempBalance();
+        ParameterGrouping blocks = ParameterGrouping.Create(checkpoint.Model, defaults);
+        CollectionAssert.AreEqual(new[] { "bert.encoder.layer.0", "bert.encoder.layer.1" }, blocks.Units.Select(u => u.Name).ToArray());
+        Assert.AreEqual("bert.encoder.layer.1", blocks.UnitOf("bert.encoder.layer.1.output.LayerNorm.weight"), "LayerNorms share their block's rate");
+        Assert.AreEqual("bert.encoder.layer.0", blocks.UnitOf("bert.encoder.layer.0.attention.self.query.bias"));
+        foreach (string name in new[] { "bert.pooler.dense.weight", "classifier.weight", "bert.embeddings.word_embeddings.weight", "bert.embeddings.LayerNorm.bias" })
+        {
+            Assert.IsNull(blocks.UnitOf(name), name);
+        }
+
+        ParameterGrouping layers = ParameterGrouping.Create(checkpoint.Model, defaults with { Unit = BalanceUnit.Layer });
+        Assert.HasCount(12, layers.Units, "six Linears per block; the pooler is excluded like the head");
+        Assert.IsNull(layers.UnitOf("bert.pooler.dense.weight"));
     }
 
     private static (int[] Ids, int[] Types, int[] Mask) Padded(EncodedText input, int length)

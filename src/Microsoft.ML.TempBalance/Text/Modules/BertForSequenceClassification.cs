@@ -20,13 +20,8 @@ public sealed class BertForSequenceClassification : EncoderForSequenceClassifica
     /// <param name="labels">Outputs of the head (1 for regression).</param>
     /// <param name="lora">LoRA adapters on the attention projections; null for full fine-tuning.</param>
     public BertForSequenceClassification(EncoderConfig config, int labels, LoraOptions? lora = null)
-        : base(nameof(BertForSequenceClassification), config, labels, lora)
+        : base(nameof(BertForSequenceClassification), EncoderFamily.Bert, config, labels, lora)
     {
-        if (config.Family != EncoderFamily.Bert)
-        {
-            throw new ArgumentException($"The configuration is for '{config.ModelType}', not 'bert'.", nameof(config));
-        }
-
         bert = new EncoderModel(config, lora, withPooler: true);
         dropout = nn.Dropout(config.ClassifierDropout ?? config.HiddenDropoutProb);
         classifier = nn.Linear(config.HiddenSize, labels);

@@ -13,10 +13,15 @@ namespace Microsoft.ML.TempBalance.Text.Modules;
 /// </summary>
 public abstract class EncoderForSequenceClassification : nn.Module<Tensor, Tensor, Tensor, Tensor>
 {
-    private protected EncoderForSequenceClassification(string name, EncoderConfig config, int labels, LoraOptions? lora)
+    private protected EncoderForSequenceClassification(string name, EncoderFamily family, EncoderConfig config, int labels, LoraOptions? lora)
         : base(name)
     {
         ArgumentNullException.ThrowIfNull(config);
+        if (config.Family != family)
+        {
+            throw new ArgumentException($"The configuration is for '{config.ModelType}', not '{family.ToString().ToLowerInvariant()}'.", nameof(config));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(labels, 1);
         config.Validate();
         lora?.Validate();

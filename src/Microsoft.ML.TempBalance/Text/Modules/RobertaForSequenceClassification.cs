@@ -18,13 +18,8 @@ public sealed class RobertaForSequenceClassification : EncoderForSequenceClassif
     /// <param name="labels">Outputs of the head (1 for regression).</param>
     /// <param name="lora">LoRA adapters on the attention projections; null for full fine-tuning.</param>
     public RobertaForSequenceClassification(EncoderConfig config, int labels, LoraOptions? lora = null)
-        : base(nameof(RobertaForSequenceClassification), config, labels, lora)
+        : base(nameof(RobertaForSequenceClassification), EncoderFamily.Roberta, config, labels, lora)
     {
-        if (config.Family != EncoderFamily.Roberta)
-        {
-            throw new ArgumentException($"The configuration is for '{config.ModelType}', not 'roberta'.", nameof(config));
-        }
-
         roberta = new EncoderModel(config, lora, withPooler: false);
         classifier = new ClassificationHead(config, labels);
         RegisterComponents();
