@@ -19,7 +19,7 @@ internal static class CatalogEnvironment
         ArgumentNullException.ThrowIfNull(catalog);
         if (EnvironmentProperty is null)
         {
-            throw new NotSupportedException("This version of ML.NET has no IInternalCatalog.Environment; Microsoft.ML.TempBalance supports Microsoft.ML 5.0.x.");
+            throw new NotSupportedException("This version of ML.NET has no IInternalCatalog.Environment; Microsoft.ML.TempBalance supports Microsoft.ML 6.0.x.");
         }
 
         return EnvironmentProperty.GetValue(catalog) as IHostEnvironment
