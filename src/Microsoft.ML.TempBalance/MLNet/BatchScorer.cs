@@ -39,9 +39,10 @@ internal abstract class BatchScorer
 
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input);
+        uint setId = ScoreAnnotations.NextSetId(input);
         foreach (DataViewSchema.DetachedColumn column in OutputColumns)
         {
-            builder.AddColumn(column.Name, column.Type, column.Annotations);
+            builder.AddColumn(column.Name, column.Type, ScoreAnnotations.WithSetId(column.Annotations, setId));
         }
 
         return builder.ToSchema();

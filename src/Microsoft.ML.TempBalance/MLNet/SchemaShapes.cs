@@ -21,7 +21,17 @@ internal static class SchemaShapes
     public static SchemaShape.Column Vector(string name, DataViewType itemType, bool slotNames) =>
         NewColumn(name, SchemaShape.Column.VectorKind.Vector, itemType, false, slotNames ? TextVectorAnnotation(SlotNames) : null);
 
-    public static SchemaShape.Column Key(string name) => NewColumn(name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, TextVectorAnnotation(KeyValues));
+    /// <summary>A classifier's Score: a Single vector with the annotations ML.NET's multiclass trainers declare.</summary>
+    public static SchemaShape.Column MulticlassScore(string name) =>
+        NewColumn(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, ScoreAnnotationShape(SlotNames, ScoreAnnotations.TrainingLabelValues));
+
+    /// <summary>A classifier's PredictedLabel: a UInt32 key with key values and the score annotations.</summary>
+    public static SchemaShape.Column MulticlassPredictedLabel(string name) =>
+        NewColumn(name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, ScoreAnnotationShape(KeyValues));
+
+    /// <summary>A regression Score: a Single with the score annotations.</summary>
+    public static SchemaShape.Column RegressionScore(string name) =>
+        NewColumn(name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false, ScoreAnnotationShape());
 
     public static SchemaShape.Column? Find(SchemaShape shape, string name)
     {
@@ -41,6 +51,12 @@ internal static class SchemaShapes
         var names = new HashSet<string>(added.Select(c => c.Name), StringComparer.Ordinal);
         return new SchemaShape(input.Where(c => !names.Contains(c.Name)).Concat(added));
     }
+
+    private static SchemaShape ScoreAnnotationShape(params string[] textVectors) => new(
+        textVectors.Select(kind => NewColumn(kind, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false, null))
+            .Append(NewColumn(ScoreAnnotations.ScoreColumnKind, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false, null))
+            .Append(NewColumn(ScoreAnnotations.ScoreValueKind, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false, null))
+            .Append(NewColumn(ScoreAnnotations.ScoreColumnSetId, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, null)));
 
     private static SchemaShape TextVectorAnnotation(string kind) =>
         new(new[] { NewColumn(kind, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false, null) });

@@ -95,12 +95,13 @@ public sealed class SentenceSimilarityTrainer : IEstimator<TextTransformer>
         ArgumentNullException.ThrowIfNull(inputSchema);
         TextColumns.RequireTextShapes(inputSchema, TrainerOptions.Sentence1ColumnName, TrainerOptions.Sentence2ColumnName);
 
-        if (SchemaShapes.Find(inputSchema, TrainerOptions.LabelColumnName) is not { ItemType: NumberDataViewType, IsKey: false })
+        // The same check as Fit's: a scalar Single, not any number.
+        if (SchemaShapes.Find(inputSchema, TrainerOptions.LabelColumnName) is not { IsKey: false, Kind: SchemaShape.Column.VectorKind.Scalar } label || label.ItemType != NumberDataViewType.Single)
         {
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The data needs a Single column '{TrainerOptions.LabelColumnName}' (similarity label).");
         }
 
-        return SchemaShapes.With(inputSchema, SchemaShapes.Scalar(TrainerOptions.ScoreColumnName, NumberDataViewType.Single));
+        return SchemaShapes.With(inputSchema, SchemaShapes.RegressionScore(TrainerOptions.ScoreColumnName));
     }
 
     /// <inheritdoc />

@@ -105,8 +105,8 @@ public sealed class TextClassificationTrainer : IEstimator<TextTransformer>
         }
 
         return SchemaShapes.With(inputSchema,
-            SchemaShapes.Vector(TrainerOptions.ScoreColumnName, NumberDataViewType.Single, slotNames: true),
-            SchemaShapes.Key(TrainerOptions.PredictedLabelColumnName));
+            SchemaShapes.MulticlassScore(TrainerOptions.ScoreColumnName),
+            SchemaShapes.MulticlassPredictedLabel(TrainerOptions.PredictedLabelColumnName));
     }
 
     /// <inheritdoc />

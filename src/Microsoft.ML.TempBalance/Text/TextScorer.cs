@@ -7,7 +7,7 @@ namespace Microsoft.ML.TempBalance.Text;
 /// <summary>
 /// Scores texts with an encoder classifier: class probabilities (<c>Score</c>, fixed-size vector with the label names
 /// as slot names) and the arg-max as a key (<c>PredictedLabel</c>, with the label names as key values); or, with one
-/// output, a regression <c>Score</c>.
+/// output, a regression <c>Score</c>. Both carry the score annotations ML.NET's trainers write (<see cref="ScoreAnnotations"/>).
 /// </summary>
 internal sealed class TextScorer : BatchScorer
 {
@@ -26,17 +26,26 @@ internal sealed class TextScorer : BatchScorer
         var outputs = new List<DataViewSchema.DetachedColumn>();
         if (columns.Regression)
         {
-            outputs.Add(new DataViewSchema.DetachedColumn(columns.Score, NumberDataViewType.Single));
+            var score = new DataViewSchema.Annotations.Builder();
+            ScoreAnnotations.AddKinds(score, ScoreAnnotations.Regression, ScoreAnnotations.Score);
+            outputs.Add(new DataViewSchema.DetachedColumn(columns.Score, NumberDataViewType.Single, score.ToAnnotations()));
         }
         else
         {
+            // As ML.NET's multiclass trainers: the label names as Score's slot names and training label values, and
+            // as PredictedLabel's key values.
             var names = new VBuffer<ReadOnlyMemory<char>>(labels.Count, labels.Select(l => l.AsMemory()).ToArray());
-            var slots = new DataViewSchema.Annotations.Builder();
-            slots.Add(SchemaShapes.SlotNames, new VectorDataViewType(TextDataViewType.Instance, labels.Count), (ref VBuffer<ReadOnlyMemory<char>> v) => names.CopyTo(ref v));
-            var keys = new DataViewSchema.Annotations.Builder();
-            keys.Add(SchemaShapes.KeyValues, new VectorDataViewType(TextDataViewType.Instance, labels.Count), (ref VBuffer<ReadOnlyMemory<char>> v) => names.CopyTo(ref v));
-            outputs.Add(new DataViewSchema.DetachedColumn(columns.Score, new VectorDataViewType(NumberDataViewType.Single, labels.Count), slots.ToAnnotations()));
-            outputs.Add(new DataViewSchema.DetachedColumn(columns.PredictedLabel, new KeyDataViewType(typeof(uint), labels.Count), keys.ToAnnotations()));
+            var namesType = new VectorDataViewType(TextDataViewType.Instance, labels.Count);
+            ValueGetter<VBuffer<ReadOnlyMemory<char>>> copy = (ref VBuffer<ReadOnlyMemory<char>> v) => names.CopyTo(ref v);
+            var score = new DataViewSchema.Annotations.Builder();
+            score.Add(SchemaShapes.SlotNames, namesType, copy);
+            score.Add(ScoreAnnotations.TrainingLabelValues, namesType, copy);
+            ScoreAnnotations.AddKinds(score, ScoreAnnotations.MulticlassClassification, ScoreAnnotations.Score);
+            var predicted = new DataViewSchema.Annotations.Builder();
+            predicted.Add(SchemaShapes.KeyValues, namesType, copy);
+            ScoreAnnotations.AddKinds(predicted, ScoreAnnotations.MulticlassClassification, ScoreAnnotations.PredictedLabel);
+            outputs.Add(new DataViewSchema.DetachedColumn(columns.Score, new VectorDataViewType(NumberDataViewType.Single, labels.Count), score.ToAnnotations()));
+            outputs.Add(new DataViewSchema.DetachedColumn(columns.PredictedLabel, new KeyDataViewType(typeof(uint), labels.Count), predicted.ToAnnotations()));
         }
 
         OutputColumns = outputs;

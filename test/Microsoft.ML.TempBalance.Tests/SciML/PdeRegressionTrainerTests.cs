@@ -51,7 +51,7 @@ public sealed class PdeRegressionTrainerTests
         IDataView test = ml.Data.LoadFromEnumerable(Rows(8, 2));
         var options = new PdeRegressionTrainer.Options
         {
-            GridShape = new[] { N, N }, Modes = 4, Width = 8, UNetFeatures = 16, Epochs = 4, BatchSize = 8, LearningRate = kind == PdeModelKind.Fno ? 5e-3 : 1e-3, Seed = 3,
+            GridShape = new[] { N, N }, Modes = 4, Width = 8, UNetFeatures = 16, MaxEpochs = 4, BatchSize = 8, LearningRate = kind == PdeModelKind.Fno ? 5e-3 : 1e-3, Seed = 3,
             NumberOfThreads = AssemblySetup.TorchThreads, ValidationSet = test, Normalization = normalization,
         };
         PdeRegressionTrainer trainer = kind == PdeModelKind.Fno ? ml.Regression.Trainers.FourierNeuralOperator(options) : ml.Regression.Trainers.UNet(options);
@@ -87,13 +87,24 @@ public sealed class PdeRegressionTrainerTests
     }
 
     [TestMethod]
+    public void PositionalColumnsAreLabelFirstAsInMlNetsRegressionTrainers()
+    {
+        var ml = new MLContext(seed: 1);
+        // ML.NET's regression trainers take (labelColumnName, featureColumnName, ...): ml.Regression.Trainers.Sdca("Target", "Input").
+        foreach (PdeRegressionTrainer trainer in new[] { ml.Regression.Trainers.FourierNeuralOperator(new[] { 16, 16 }, "Target", "Input"), ml.Regression.Trainers.UNet(new[] { 16, 16 }, "Target", "Input") })
+        {
+            Assert.AreEqual(("Target", "Input"), (trainer.TrainerOptions.LabelColumnName, trainer.TrainerOptions.FeatureColumnName));
+        }
+    }
+
+    [TestMethod]
     public void BadShapesAreNamed()
     {
         var ml = new MLContext(seed: 1);
         IDataView train = ml.Data.LoadFromEnumerable(Rows(4, 1));
-        var wrong = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.FourierNeuralOperator(new[] { 8, 8 }, epochs: 1).Fit(train));
+        var wrong = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.FourierNeuralOperator(new[] { 8, 8 }, maxEpochs: 1).Fit(train));
         StringAssert.Contains(wrong.Message, "expected a vector of 64 Single values");
-        var unet = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.UNet(new[] { 20, 20 }, epochs: 1));
+        var unet = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.UNet(new[] { 20, 20 }, maxEpochs: 1));
         StringAssert.Contains(unet.Message, "divisible by 16");
     }
 }

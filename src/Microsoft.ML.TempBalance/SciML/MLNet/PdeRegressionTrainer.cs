@@ -52,8 +52,8 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
         /// <summary>Predicted frame column.</summary>
         public const string ScoreColumnName = "Score";
 
-        /// <summary>Epochs.</summary>
-        public const int Epochs = 500;
+        /// <summary>Epochs (PDEBench's 500).</summary>
+        public const int MaxEpochs = 500;
 
         /// <summary>Samples per step.</summary>
         public const int BatchSize = 50;
@@ -98,8 +98,8 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
         /// <summary>UNet features of the first level.</summary>
         public int UNetFeatures = 32;
 
-        /// <summary>Epochs.</summary>
-        public int Epochs = Defaults.Epochs;
+        /// <summary>Epochs (the same name as the text trainers' and ML.NET's).</summary>
+        public int MaxEpochs = Defaults.MaxEpochs;
 
         /// <summary>Samples per step (and rows per scoring batch).</summary>
         public int BatchSize = Defaults.BatchSize;
@@ -147,7 +147,7 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
 
             ArgumentOutOfRangeException.ThrowIfLessThan(Channels, 1, nameof(Channels));
             ArgumentOutOfRangeException.ThrowIfLessThan(InitialStep, 1, nameof(InitialStep));
-            ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
+            ArgumentOutOfRangeException.ThrowIfLessThan(MaxEpochs, 1, nameof(MaxEpochs));
             ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
             if (Model == PdeModelKind.UNet && GridShape.Any(s => s % 16 != 0))
             {
@@ -160,7 +160,7 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
             ModelKind = Model,
             Model = new FnoOptions { Modes = Modes, Width = Width, InitialStep = InitialStep, Channels = Channels },
             UNetFeatures = UNetFeatures,
-            Epochs = Epochs,
+            Epochs = MaxEpochs,
             BatchSize = BatchSize,
             LearningRate = LearningRate,
             WeightDecay = WeightDecay,

@@ -10,16 +10,17 @@ public static class PdeTrainerExtensions
 {
     /// <summary>
     /// Trains PDEBench's FNO (1D or 2D by <paramref name="gridShape"/>) to map <paramref name="initialStep"/> input frames
-    /// (the features vector) to the next frame (the label vector).
+    /// (the features vector) to the next frame (the label vector). The label column comes first and the epoch count is
+    /// <paramref name="maxEpochs"/>, as in ML.NET's own regression and TorchSharp trainers.
     /// </summary>
     public static PdeRegressionTrainer FourierNeuralOperator(this RegressionCatalog.RegressionTrainers catalog, int[] gridShape,
-        string featureColumnName = PdeRegressionTrainer.Defaults.FeatureColumnName, string labelColumnName = PdeRegressionTrainer.Defaults.LabelColumnName,
-        int initialStep = 1, int channels = 1, int epochs = PdeRegressionTrainer.Defaults.Epochs, int batchSize = PdeRegressionTrainer.Defaults.BatchSize,
+        string labelColumnName = PdeRegressionTrainer.Defaults.LabelColumnName, string featureColumnName = PdeRegressionTrainer.Defaults.FeatureColumnName,
+        int initialStep = 1, int channels = 1, int maxEpochs = PdeRegressionTrainer.Defaults.MaxEpochs, int batchSize = PdeRegressionTrainer.Defaults.BatchSize,
         double learningRate = PdeRegressionTrainer.Defaults.LearningRate, IDataView? validationSet = null) =>
         FourierNeuralOperator(catalog, new PdeRegressionTrainer.Options
         {
-            GridShape = gridShape, FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, InitialStep = initialStep, Channels = channels,
-            Epochs = epochs, BatchSize = batchSize, LearningRate = learningRate, ValidationSet = validationSet,
+            GridShape = gridShape, LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, InitialStep = initialStep, Channels = channels,
+            MaxEpochs = maxEpochs, BatchSize = batchSize, LearningRate = learningRate, ValidationSet = validationSet,
         });
 
     /// <summary>Trains an FNO with every setting in <paramref name="options"/> (its Model is set to FNO).</summary>
@@ -33,13 +34,13 @@ public static class PdeTrainerExtensions
 
     /// <summary>Trains PDEBench's UNet (grid sizes divisible by 16) to map input frames to the next frame.</summary>
     public static PdeRegressionTrainer UNet(this RegressionCatalog.RegressionTrainers catalog, int[] gridShape,
-        string featureColumnName = PdeRegressionTrainer.Defaults.FeatureColumnName, string labelColumnName = PdeRegressionTrainer.Defaults.LabelColumnName,
-        int initialStep = 1, int channels = 1, int epochs = PdeRegressionTrainer.Defaults.Epochs, int batchSize = PdeRegressionTrainer.Defaults.BatchSize,
+        string labelColumnName = PdeRegressionTrainer.Defaults.LabelColumnName, string featureColumnName = PdeRegressionTrainer.Defaults.FeatureColumnName,
+        int initialStep = 1, int channels = 1, int maxEpochs = PdeRegressionTrainer.Defaults.MaxEpochs, int batchSize = PdeRegressionTrainer.Defaults.BatchSize,
         double learningRate = PdeRegressionTrainer.Defaults.LearningRate, IDataView? validationSet = null) =>
         UNet(catalog, new PdeRegressionTrainer.Options
         {
-            GridShape = gridShape, FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, InitialStep = initialStep, Channels = channels,
-            Epochs = epochs, BatchSize = batchSize, LearningRate = learningRate, ValidationSet = validationSet,
+            GridShape = gridShape, LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, InitialStep = initialStep, Channels = channels,
+            MaxEpochs = maxEpochs, BatchSize = batchSize, LearningRate = learningRate, ValidationSet = validationSet,
         });
 
     /// <summary>Trains a UNet with every setting in <paramref name="options"/> (its Model is set to UNet).</summary>
