@@ -60,7 +60,7 @@ internal static class BalanceOverheadBenchmark
             Threads = 2,
             Schedule = new ScheduleSettings { Kind = ScheduleKind.LinearWarmupDecay, WarmupRatio = 0.06 },
             KeepBestEpoch = false,
-            TempBalance = cadence is null ? null : TextClassificationTrainer.Defaults.TempBalance() with { Cadence = cadence },
+            TempBalance = cadence is null ? null : EncoderTextClassificationTrainer.Defaults.TempBalance() with { Cadence = cadence },
         };
         return new TrainingEngine(options).Train(model, task);
     }

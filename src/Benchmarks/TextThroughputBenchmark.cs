@@ -79,7 +79,7 @@ internal static class TextThroughputBenchmark
         };
         foreach ((string name, BalanceCadence cadence) in cadences)
         {
-            TempBalanceOptions balance = TextClassificationTrainer.Defaults.TempBalance() with { Cadence = cadence };
+            TempBalanceOptions balance = EncoderTextClassificationTrainer.Defaults.TempBalance() with { Cadence = cadence };
             TrainingResult result = Fit(checkpoint, rows, balance, reporter: null);
             double each = result.BalanceSeconds / result.BalanceUpdates.Count;
             Console.WriteLine(Invariant($"TempBalance, {name}: {result.BalanceUpdates.Count} analyses of {each:F3} s in {result.TotalSeconds:F1} s of training = {100 * result.BalanceSeconds / result.TotalSeconds:F1}% of the time"));
@@ -90,12 +90,12 @@ internal static class TextThroughputBenchmark
     {
         var ml = new MLContext(seed: 1);
         IDataView data = ml.Data.LoadFromEnumerable(rows);
-        var options = new TextClassificationTrainer.Options
+        var options = new EncoderTextClassificationTrainer.Options
         {
             Checkpoint = checkpoint, MaxEpochs = 1, BatchSize = BatchSize, MaxSequenceLength = Length, Seed = 1, NumberOfThreads = 2,
             Reporter = reporter, TempBalance = balance,
         };
-        TextClassificationTrainer trainer = ml.MulticlassClassification.Trainers.TextClassification(options);
+        EncoderTextClassificationTrainer trainer = ml.MulticlassClassification.Trainers.TextClassification(options);
         var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(trainer).Fit(data);
         ((IDisposable)model.LastTransformer).Dispose();
         return trainer.LastResult!;

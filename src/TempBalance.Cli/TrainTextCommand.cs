@@ -27,9 +27,9 @@ internal static class TrainTextCommand
         var sentence2 = new Option<string?>("--sentence2") { Description = "Second text column (sentence pairs)." };
         var task = new Option<string>("--task") { Description = "classification or similarity.", DefaultValueFactory = _ => "classification" };
         task.AcceptOnlyFromAmong("classification", "similarity");
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => TextClassificationTrainer.Defaults.MaxEpochs };
-        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => TextClassificationTrainer.Defaults.BatchSize };
-        var rate = new Option<double>("--learning-rate") { DefaultValueFactory = _ => TextClassificationTrainer.Defaults.LearningRate };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => EncoderTextClassificationTrainer.Defaults.MaxEpochs };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => EncoderTextClassificationTrainer.Defaults.BatchSize };
+        var rate = new Option<double>("--learning-rate") { DefaultValueFactory = _ => EncoderTextClassificationTrainer.Defaults.LearningRate };
         var maxLength = new Option<int>("--max-length") { DefaultValueFactory = _ => 128 };
         var tempBalance = new Option<bool>("--tempbalance") { Description = "Balance learning rates per encoder block (TB_Sigmoid, the paper's setting)." };
         var sLow = new Option<double>("--s-low") { Description = "TB_Sigmoid scale at or below the mean alpha.", DefaultValueFactory = _ => 2.0 };
@@ -71,7 +71,7 @@ internal static class TrainTextCommand
                     o.Reporter = reporter;
                     o.Lora = rank > 0 ? new LoraOptions { Rank = rank, Alpha = 2 * rank } : null;
                     o.TempBalance = parsed.GetValue(tempBalance)
-                        ? TextClassificationTrainer.Defaults.TempBalance() with { Mapping = new SigmoidMapping(parsed.GetValue(sLow), parsed.GetValue(sHigh)) }
+                        ? EncoderTextClassificationTrainer.Defaults.TempBalance() with { Mapping = new SigmoidMapping(parsed.GetValue(sLow), parsed.GetValue(sHigh)) }
                         : null;
                 }
 
@@ -84,14 +84,14 @@ internal static class TrainTextCommand
                         throw new ArgumentException("--task similarity needs --sentence2.");
                     }
 
-                    var options = new SentenceSimilarityTrainer.Options();
+                    var options = new EncoderSentenceSimilarityTrainer.Options();
                     Configure(options);
                     fitted = ml.Regression.Trainers.SentenceSimilarity(options).Fit(trainData);
                     model = fitted;
                 }
                 else
                 {
-                    var options = new TextClassificationTrainer.Options();
+                    var options = new EncoderTextClassificationTrainer.Options();
                     Configure(options);
                     var chain = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.TextClassification(options)).Fit(trainData);
                     fitted = chain.LastTransformer;

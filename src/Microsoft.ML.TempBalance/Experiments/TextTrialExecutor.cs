@@ -41,7 +41,7 @@ internal static class TextTrialExecutor
         var ml = new MLContext(seed: trial.Seed);
         var columns = new TextColumns("Label", "Sentence1", task.Sentence2Column is null ? null : "Sentence2", "Score", "PredictedLabel", task.Regression);
         Func<IReadOnlyList<TextRow>, IDataView> view = task.Regression ? rows => ScoreView(ml, rows) : ClassView(ml, data.Labels);
-        var analyzer = new SpectralAnalyzer(TextClassificationTrainer.Defaults.TempBalance().Analyzer);
+        var analyzer = new SpectralAnalyzer(EncoderTextClassificationTrainer.Defaults.TempBalance().Analyzer);
         SpectralReport before;
         using (TextCheckpoint initial = TextCheckpoint.Load(data.Checkpoint, data.Labels, trial.Seed))
         {
@@ -51,7 +51,7 @@ internal static class TextTrialExecutor
         var settings = new TextFineTuning.Settings(
             data.Checkpoint, columns, c.BatchSize, spec.Epochs, c.LearningRate, task.WeightDecay, task.WarmupRatio, task.MaxSequenceLength,
             view(data.Validation), trial.Seed, task.Threads, TrialRecording.Optimizer(c.Optimizer, OptimizerKind.AdamW), GradientClipNorm: 1.0,
-            c.TempBalance ? TextClassificationTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c), Unit = task.BalanceUnit } : null, Lora: null, Reporter: reporter);
+            c.TempBalance ? EncoderTextClassificationTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c), Unit = task.BalanceUnit } : null, Lora: null, Reporter: reporter);
         (TextTransformer model, TrainingResult result) = TextFineTuning.Fit(ml, "TextExperiment", settings, view(indices.Select(i => data.Pool[i]).ToList()));
         using (model)
         {

@@ -11,7 +11,7 @@ public static class TextTrainerExtensions
     /// Fine-tunes a Hugging Face RoBERTa or BERT checkpoint to classify text (or sentence pairs).
     /// </summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
-    /// <param name="checkpoint">Checkpoint folder (config.json; vocab.json and merges.txt, or vocab.txt; model.safetensors).</param>
+    /// <param name="checkpoint">The checkpoint folder: <c>PretrainedEncoder.FromFolder("minilm/")</c>.</param>
     /// <param name="labelColumnName">Key label column.</param>
     /// <param name="sentence1ColumnName">Text column.</param>
     /// <param name="sentence2ColumnName">Second text column for sentence pairs, or null.</param>
@@ -19,19 +19,19 @@ public static class TextTrainerExtensions
     /// <param name="maxEpochs">Epochs.</param>
     /// <param name="learningRate">Peak learning rate.</param>
     /// <param name="validationSet">Evaluated after each epoch; the best epoch is kept.</param>
-    public static TextClassificationTrainer TextClassification(
+    public static EncoderTextClassificationTrainer TextClassification(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string checkpoint,
-        string labelColumnName = TextClassificationTrainer.Defaults.LabelColumnName,
-        string sentence1ColumnName = TextClassificationTrainer.Defaults.Sentence1ColumnName,
+        PretrainedEncoder checkpoint,
+        string labelColumnName = EncoderTextClassificationTrainer.Defaults.LabelColumnName,
+        string sentence1ColumnName = EncoderTextClassificationTrainer.Defaults.Sentence1ColumnName,
         string? sentence2ColumnName = null,
-        int batchSize = TextClassificationTrainer.Defaults.BatchSize,
-        int maxEpochs = TextClassificationTrainer.Defaults.MaxEpochs,
-        double learningRate = TextClassificationTrainer.Defaults.LearningRate,
+        int batchSize = EncoderTextClassificationTrainer.Defaults.BatchSize,
+        int maxEpochs = EncoderTextClassificationTrainer.Defaults.MaxEpochs,
+        double learningRate = EncoderTextClassificationTrainer.Defaults.LearningRate,
         IDataView? validationSet = null) =>
-        TextClassification(catalog, new TextClassificationTrainer.Options
+        TextClassification(catalog, new EncoderTextClassificationTrainer.Options
         {
-            Checkpoint = checkpoint,
+            Checkpoint = (checkpoint ?? throw new ArgumentNullException(nameof(checkpoint))).Folder,
             LabelColumnName = labelColumnName,
             Sentence1ColumnName = sentence1ColumnName,
             Sentence2ColumnName = sentence2ColumnName,
@@ -42,28 +42,28 @@ public static class TextTrainerExtensions
         });
 
     /// <summary>Fine-tunes a Hugging Face RoBERTa or BERT checkpoint to classify text, with every setting in <paramref name="options"/>.</summary>
-    public static TextClassificationTrainer TextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, TextClassificationTrainer.Options options)
+    public static EncoderTextClassificationTrainer TextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, EncoderTextClassificationTrainer.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         IHostEnvironment environment = CatalogEnvironment.Of(catalog);
-        return new TextClassificationTrainer(environment, options.Clone());
+        return new EncoderTextClassificationTrainer(environment, options.Clone());
     }
 
     /// <summary>
     /// A new trainer of the same type that balances learning rates with TempBalance; without
-    /// <paramref name="options"/>, the paper's transformer setting (<see cref="TextClassificationTrainer.Defaults.TempBalance"/>).
+    /// <paramref name="options"/>, the paper's transformer setting (<see cref="EncoderTextClassificationTrainer.Defaults.TempBalance"/>).
     /// The original trainer is unchanged.
     /// </summary>
-    public static TextClassificationTrainer WithTempBalance(this TextClassificationTrainer trainer, TempBalanceOptions? options = null)
+    public static EncoderTextClassificationTrainer WithTempBalance(this EncoderTextClassificationTrainer trainer, TempBalanceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(trainer);
-        return trainer.With(options ?? TextClassificationTrainer.Defaults.TempBalance());
+        return trainer.With(options ?? EncoderTextClassificationTrainer.Defaults.TempBalance());
     }
 
     /// <summary>Fine-tunes a Hugging Face RoBERTa or BERT checkpoint to score sentence-pair similarity (regression).</summary>
     /// <param name="catalog">The regression trainers catalog.</param>
-    /// <param name="checkpoint">Checkpoint folder.</param>
+    /// <param name="checkpoint">The checkpoint folder: <c>PretrainedEncoder.FromFolder("minilm/")</c>.</param>
     /// <param name="labelColumnName">Single label column.</param>
     /// <param name="sentence1ColumnName">First text column.</param>
     /// <param name="sentence2ColumnName">Second text column.</param>
@@ -71,19 +71,19 @@ public static class TextTrainerExtensions
     /// <param name="maxEpochs">Epochs.</param>
     /// <param name="learningRate">Peak learning rate.</param>
     /// <param name="validationSet">Evaluated after each epoch; the best epoch is kept.</param>
-    public static SentenceSimilarityTrainer SentenceSimilarity(
+    public static EncoderSentenceSimilarityTrainer SentenceSimilarity(
         this RegressionCatalog.RegressionTrainers catalog,
-        string checkpoint,
-        string labelColumnName = SentenceSimilarityTrainer.Defaults.LabelColumnName,
-        string sentence1ColumnName = SentenceSimilarityTrainer.Defaults.Sentence1ColumnName,
-        string sentence2ColumnName = SentenceSimilarityTrainer.Defaults.Sentence2ColumnName,
-        int batchSize = SentenceSimilarityTrainer.Defaults.BatchSize,
-        int maxEpochs = SentenceSimilarityTrainer.Defaults.MaxEpochs,
-        double learningRate = SentenceSimilarityTrainer.Defaults.LearningRate,
+        PretrainedEncoder checkpoint,
+        string labelColumnName = EncoderSentenceSimilarityTrainer.Defaults.LabelColumnName,
+        string sentence1ColumnName = EncoderSentenceSimilarityTrainer.Defaults.Sentence1ColumnName,
+        string sentence2ColumnName = EncoderSentenceSimilarityTrainer.Defaults.Sentence2ColumnName,
+        int batchSize = EncoderSentenceSimilarityTrainer.Defaults.BatchSize,
+        int maxEpochs = EncoderSentenceSimilarityTrainer.Defaults.MaxEpochs,
+        double learningRate = EncoderSentenceSimilarityTrainer.Defaults.LearningRate,
         IDataView? validationSet = null) =>
-        SentenceSimilarity(catalog, new SentenceSimilarityTrainer.Options
+        SentenceSimilarity(catalog, new EncoderSentenceSimilarityTrainer.Options
         {
-            Checkpoint = checkpoint,
+            Checkpoint = (checkpoint ?? throw new ArgumentNullException(nameof(checkpoint))).Folder,
             LabelColumnName = labelColumnName,
             Sentence1ColumnName = sentence1ColumnName,
             Sentence2ColumnName = sentence2ColumnName,
@@ -94,17 +94,17 @@ public static class TextTrainerExtensions
         });
 
     /// <summary>Fine-tunes a Hugging Face RoBERTa or BERT checkpoint for sentence similarity, with every setting in <paramref name="options"/>.</summary>
-    public static SentenceSimilarityTrainer SentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog, SentenceSimilarityTrainer.Options options)
+    public static EncoderSentenceSimilarityTrainer SentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog, EncoderSentenceSimilarityTrainer.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
-        return new SentenceSimilarityTrainer(CatalogEnvironment.Of(catalog), options.Clone());
+        return new EncoderSentenceSimilarityTrainer(CatalogEnvironment.Of(catalog), options.Clone());
     }
 
     /// <summary>A new similarity trainer with TempBalance (the paper's transformer setting unless <paramref name="options"/> is given).</summary>
-    public static SentenceSimilarityTrainer WithTempBalance(this SentenceSimilarityTrainer trainer, TempBalanceOptions? options = null)
+    public static EncoderSentenceSimilarityTrainer WithTempBalance(this EncoderSentenceSimilarityTrainer trainer, TempBalanceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(trainer);
-        return trainer.With(options ?? SentenceSimilarityTrainer.Defaults.TempBalance());
+        return trainer.With(options ?? EncoderSentenceSimilarityTrainer.Defaults.TempBalance());
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.ML.TempBalance.MLNet;
 namespace Microsoft.ML.TempBalance.Text;
 
 /// <summary>
-/// A fitted encoder (RoBERTa or BERT) text classifier or sentence-similarity regressor (from <see cref="TextClassificationTrainer"/> or <see cref="SentenceSimilarityTrainer"/>). Adds <c>Score</c> (class probabilities, a vector
+/// A fitted encoder (RoBERTa or BERT) text classifier or sentence-similarity regressor (from <see cref="EncoderTextClassificationTrainer"/> or <see cref="EncoderSentenceSimilarityTrainer"/>). Adds <c>Score</c> (class probabilities, a vector
 /// with the label names as slot names; for similarity a Single) and <c>PredictedLabel</c> (a key whose values are
 /// the label names), scoring rows in batches. Save and load it with
 /// <see cref="TorchModelOperations.SaveTorchModel"/> and <see cref="TorchModelOperations.LoadTorchModel"/>.

@@ -41,7 +41,7 @@ IDataView trainView = ml.Data.LoadFromEnumerable(train);
 ITransformer keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(trainView);
 IDataView validationView = keys.Transform(ml.Data.LoadFromEnumerable(validation));
 IDataView testView = ml.Data.LoadFromEnumerable(test);
-var options = new TextClassificationTrainer.Options
+var options = new EncoderTextClassificationTrainer.Options
 {
     Checkpoint = checkpoint,
     Sentence1ColumnName = nameof(Passage.Text),
@@ -55,7 +55,7 @@ var options = new TextClassificationTrainer.Options
     Reporter = new EpochLines(),
 };
 
-var analyzer = new SpectralAnalyzer(TextClassificationTrainer.Defaults.TempBalance().Analyzer);
+var analyzer = new SpectralAnalyzer(EncoderTextClassificationTrainer.Defaults.TempBalance().Analyzer);
 SpectralReport pretrained;
 using (TextCheckpoint original = TextCheckpoint.Load(checkpoint))
 {
@@ -66,7 +66,7 @@ SpectralPlots.Write(pretrained, Path.Combine(output, "alpha-pretrained"));
 var runs = new List<(string Name, double Accuracy, SpectralReport Report, ITransformer Model, TextTransformer Text)>();
 foreach (string name in new[] { "FT", "TempBalance" })
 {
-    TextClassificationTrainer trainer = ml.MulticlassClassification.Trainers.TextClassification(options);
+    EncoderTextClassificationTrainer trainer = ml.MulticlassClassification.Trainers.TextClassification(options);
     if (name == "TempBalance")
     {
         trainer = trainer.WithTempBalance();

@@ -75,7 +75,7 @@ public sealed class PredictCommandTests
         var rows = new[] { new { Sentence1 = "hello", Label = "a" }, new { Sentence1 = "world", Label = "b" }, new { Sentence1 = "hello world", Label = "a" }, new { Sentence1 = "wow", Label = "b" } };
         IDataView train = ml.Data.LoadFromEnumerable(rows.Select(r => new LabelledText { Sentence1 = r.Sentence1, Label = r.Label }));
         var model = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.TextClassification(checkpoint, maxEpochs: 1, batchSize: 2))
+            .Append(ml.MulticlassClassification.Trainers.TextClassification(PretrainedEncoder.FromFolder(checkpoint), maxEpochs: 1, batchSize: 2))
             .Fit(train);
         string zip = Path.Combine(folder.Path, "model.zip");
         ml.Model.SaveTorchModel(model, train.Schema, zip);

@@ -94,7 +94,7 @@ public sealed class ScoreAnnotationTests
         });
         SchemaShape keyed = ml.Transforms.Conversion.MapValueToKey("Label").GetOutputSchema(input);
         SchemaShape theirs = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy().GetOutputSchema(keyed);
-        SchemaShape ours = ml.MulticlassClassification.Trainers.TextClassification(new TextClassificationTrainer.Options { Checkpoint = "unused" }).GetOutputSchema(keyed);
+        SchemaShape ours = ml.MulticlassClassification.Trainers.TextClassification(new EncoderTextClassificationTrainer.Options { Checkpoint = "unused" }).GetOutputSchema(keyed);
         foreach (string column in new[] { "Score", "PredictedLabel" })
         {
             SchemaShape.Column a = SchemaShapes.Find(theirs, column)!.Value, b = SchemaShapes.Find(ours, column)!.Value;
@@ -103,7 +103,7 @@ public sealed class ScoreAnnotationTests
         }
 
         SchemaShape.Column regression = SchemaShapes.Find(ml.Regression.Trainers.Sdca(labelColumnName: "Value").GetOutputSchema(input), "Score")!.Value;
-        SchemaShape.Column similarity = SchemaShapes.Find(ml.Regression.Trainers.SentenceSimilarity(new SentenceSimilarityTrainer.Options { Checkpoint = "unused", LabelColumnName = "Value" }).GetOutputSchema(input), "Score")!.Value;
+        SchemaShape.Column similarity = SchemaShapes.Find(ml.Regression.Trainers.SentenceSimilarity(new EncoderSentenceSimilarityTrainer.Options { Checkpoint = "unused", LabelColumnName = "Value" }).GetOutputSchema(input), "Score")!.Value;
         CollectionAssert.AreEquivalent(regression.Annotations.Select(x => x.Name).ToList(), similarity.Annotations.Select(x => x.Name).ToList());
     }
 
@@ -129,7 +129,7 @@ public sealed class ScoreAnnotationTests
             SchemaShapes.Scalar("Sentence1", TextDataViewType.Instance),
             SchemaShapes.Scalar("Sentence2", TextDataViewType.Instance),
         });
-        SentenceSimilarityTrainer trainer = ml.Regression.Trainers.SentenceSimilarity(new SentenceSimilarityTrainer.Options { Checkpoint = "unused" });
+        EncoderSentenceSimilarityTrainer trainer = ml.Regression.Trainers.SentenceSimilarity(new EncoderSentenceSimilarityTrainer.Options { Checkpoint = "unused" });
         var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(shape));
         StringAssert.Contains(error.Message, "Single column 'Label'");
     }

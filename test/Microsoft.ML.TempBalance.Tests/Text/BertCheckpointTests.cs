@@ -138,7 +138,7 @@ public sealed class BertCheckpointTests
         using var folder = new TempFolder();
         TinyBertFiles.Write(folder.Path, new TinyBertVariant());
         using TextCheckpoint checkpoint = TextCheckpoint.Load(folder.Path);
-        TempBalanceOptions defaults = TextClassificationTrainer.Defaults.TempBalance();
+        TempBalanceOptions defaults = EncoderTextClassificationTrainer.Defaults.TempBalance();
         ParameterGrouping blocks = ParameterGrouping.Create(checkpoint.Model, defaults);
         CollectionAssert.AreEqual(new[] { "bert.encoder.layer.0", "bert.encoder.layer.1" }, blocks.Units.Select(u => u.Name).ToArray());
         Assert.AreEqual("bert.encoder.layer.1", blocks.UnitOf("bert.encoder.layer.1.output.LayerNorm.weight"), "LayerNorms share their block's rate");

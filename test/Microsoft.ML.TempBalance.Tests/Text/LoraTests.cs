@@ -137,13 +137,13 @@ public sealed class LoraTests
         var ml = new MLContext(seed: 4);
         var rows = Enumerable.Range(0, 16).Select(i => new Row { Sentence1 = i % 2 == 0 ? "hello hello" : "world wow", Label = i % 2 == 0 ? "a" : "b" }).ToList();
         IDataView data = ml.Data.LoadFromEnumerable(rows);
-        var options = new TextClassificationTrainer.Options
+        var options = new EncoderTextClassificationTrainer.Options
         {
             Checkpoint = checkpoint, MaxEpochs = 2, BatchSize = 4, LearningRate = 1e-2, Seed = 1,
             Lora = new LoraOptions { Rank = Rank, Alpha = Alpha },
-            TempBalance = balance ? TextClassificationTrainer.Defaults.TempBalance() with { Analyzer = new SpectralAnalyzerOptions { XminPosition = 1.5, MinEigenvalues = 4 } } : null,
+            TempBalance = balance ? EncoderTextClassificationTrainer.Defaults.TempBalance() with { Analyzer = new SpectralAnalyzerOptions { XminPosition = 1.5, MinEigenvalues = 4 } } : null,
         };
-        TextClassificationTrainer trainer = ml.MulticlassClassification.Trainers.TextClassification(options);
+        EncoderTextClassificationTrainer trainer = ml.MulticlassClassification.Trainers.TextClassification(options);
         var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(trainer).Fit(data);
 
         var trained = trainer.LastResult!.Grouping.Groups.SelectMany(g => g.ParameterNames).ToList();

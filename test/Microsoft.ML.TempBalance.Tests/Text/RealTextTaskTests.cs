@@ -52,7 +52,7 @@ public sealed class RealTextTaskTests
         string[] testLabels = test.GetColumn<string>("Label").ToArray();
         double majority = testLabels.GroupBy(l => l).Max(g => g.Count()) / (double)testLabels.Length;
 
-        var options = new TextClassificationTrainer.Options
+        var options = new EncoderTextClassificationTrainer.Options
         {
             Checkpoint = checkpoint,
             Sentence1ColumnName = "Text",

@@ -46,13 +46,13 @@ public sealed class SentenceSimilarityTrainerTests
         var ml = new MLContext(seed: 2);
         IDataView train = ml.Data.LoadFromEnumerable(Pairs(24, 1));
         IDataView test = ml.Data.LoadFromEnumerable(Pairs(10, 2));
-        SentenceSimilarityTrainer trainer = ml.Regression.Trainers.SentenceSimilarity(new SentenceSimilarityTrainer.Options
+        EncoderSentenceSimilarityTrainer trainer = ml.Regression.Trainers.SentenceSimilarity(new EncoderSentenceSimilarityTrainer.Options
         {
             Checkpoint = checkpoint, MaxEpochs = 3, BatchSize = 4, LearningRate = 1e-3, Lora = lora ? new LoraOptions { Rank = 2 } : null,
         });
         if (balance)
         {
-            trainer = trainer.WithTempBalance(SentenceSimilarityTrainer.Defaults.TempBalance() with { Analyzer = new SpectralAnalyzerOptions { XminPosition = 1.5, MinEigenvalues = 4 } });
+            trainer = trainer.WithTempBalance(EncoderSentenceSimilarityTrainer.Defaults.TempBalance() with { Analyzer = new SpectralAnalyzerOptions { XminPosition = 1.5, MinEigenvalues = 4 } });
         }
 
         TextTransformer model = trainer.Fit(train);
@@ -79,7 +79,7 @@ public sealed class SentenceSimilarityTrainerTests
         TinyRobertaFiles.Write(checkpoint, labels: 0);
         var ml = new MLContext(seed: 2);
         IDataView data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(Pairs(8, 1))).Transform(ml.Data.LoadFromEnumerable(Pairs(8, 1)));
-        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.SentenceSimilarity(checkpoint, maxEpochs: 1).Fit(data));
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.SentenceSimilarity(PretrainedEncoder.FromFolder(checkpoint), maxEpochs: 1).Fit(data));
         StringAssert.Contains(e.Message, "expected Single");
     }
 }

@@ -34,7 +34,7 @@ public sealed class TextClassificationTrainerTests
             : new Row { Sentence1 = place[random.Next(place.Length)], Label = "place" }).ToList();
     }
 
-    private static TempBalanceOptions TinyBalance() => TextClassificationTrainer.Defaults.TempBalance() with
+    private static TempBalanceOptions TinyBalance() => EncoderTextClassificationTrainer.Defaults.TempBalance() with
     {
         Analyzer = new SpectralAnalyzerOptions { XminPosition = 1.5, MinEigenvalues = 4 },
     };
@@ -51,10 +51,10 @@ public sealed class TextClassificationTrainerTests
         IDataView train = ml.Data.LoadFromEnumerable(Rows(24, 1));
         IDataView test = ml.Data.LoadFromEnumerable(Rows(12, 2));
 
-        TextClassificationTrainer trainer = ml.MulticlassClassification.Trainers.TextClassification(checkpoint, maxEpochs: 4, batchSize: 4, learningRate: 1e-3);
+        EncoderTextClassificationTrainer trainer = ml.MulticlassClassification.Trainers.TextClassification(PretrainedEncoder.FromFolder(checkpoint), maxEpochs: 4, batchSize: 4, learningRate: 1e-3);
         if (balance)
         {
-            TextClassificationTrainer balanced = trainer.WithTempBalance(TinyBalance());
+            EncoderTextClassificationTrainer balanced = trainer.WithTempBalance(TinyBalance());
             Assert.IsNull(trainer.TrainerOptions.TempBalance, "WithTempBalance must not change the original trainer");
             trainer = balanced;
         }
@@ -115,7 +115,7 @@ public sealed class TextClassificationTrainerTests
         var ml = new MLContext(seed: 1);
         IDataView train = ml.Data.LoadFromEnumerable(Rows(8, 1));
         var model = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.TextClassification(checkpoint, maxEpochs: 1, batchSize: 4))
+            .Append(ml.MulticlassClassification.Trainers.TextClassification(PretrainedEncoder.FromFolder(checkpoint), maxEpochs: 1, batchSize: 4))
             .Fit(train);
         string path = Path.Combine(folder.Path, "model.zip");
         ml.Model.SaveTorchModel(model, train.Schema, path);
@@ -136,18 +136,18 @@ public sealed class TextClassificationTrainerTests
         TinyRobertaFiles.Write(checkpoint, labels: 0);
         var ml = new MLContext(seed: 1);
         IDataView data = ml.Data.LoadFromEnumerable(Rows(8, 1));
-        TextClassificationTrainer trainer = ml.MulticlassClassification.Trainers.TextClassification(checkpoint, maxEpochs: 1);
+        EncoderTextClassificationTrainer trainer = ml.MulticlassClassification.Trainers.TextClassification(PretrainedEncoder.FromFolder(checkpoint), maxEpochs: 1);
 
         var notKey = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(data));
         StringAssert.Contains(notKey.Message, "expected Key");
         var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
-            ml.MulticlassClassification.Trainers.TextClassification(checkpoint, sentence1ColumnName: "Text").Fit(ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data)));
+            ml.MulticlassClassification.Trainers.TextClassification(PretrainedEncoder.FromFolder(checkpoint), sentence1ColumnName: "Text").Fit(ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data)));
         StringAssert.Contains(missing.Message, "'Text'");
         IDataView keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
         var empty = Assert.ThrowsExactly<ArgumentException>(() => trainer.Fit(ml.Data.SkipRows(keyed, 1000)));
         StringAssert.Contains(empty.Message, "training data is empty");
         var noCheckpoint = Assert.ThrowsExactly<DirectoryNotFoundException>(() =>
-            ml.MulticlassClassification.Trainers.TextClassification(Path.Combine(folder.Path, "none")).Fit(keyed));
+            ml.MulticlassClassification.Trainers.TextClassification(PretrainedEncoder.FromFolder(Path.Combine(folder.Path, "none"))).Fit(keyed));
         StringAssert.Contains(noCheckpoint.Message, "none");
     }
 }

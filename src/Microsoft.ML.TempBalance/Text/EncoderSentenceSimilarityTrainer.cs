@@ -8,7 +8,7 @@ namespace Microsoft.ML.TempBalance.Text;
 
 /// <summary>
 /// Fine-tunes a Hugging Face RoBERTa or BERT checkpoint to score the similarity of sentence pairs (a regression head with
-/// one output and MSE loss, like STS-B). Add TempBalance with <see cref="TextTrainerExtensions.WithTempBalance(SentenceSimilarityTrainer, TempBalanceOptions?)"/>.
+/// one output and MSE loss, like STS-B). Add TempBalance with <see cref="TextTrainerExtensions.WithTempBalance(EncoderSentenceSimilarityTrainer, TempBalanceOptions?)"/>.
 /// </summary>
 /// <remarks>
 /// <list type="table">
@@ -21,11 +21,11 @@ namespace Microsoft.ML.TempBalance.Text;
 /// <item><term>Score</term><description>Single</description></item>
 /// </list>
 /// </remarks>
-public sealed class SentenceSimilarityTrainer : IEstimator<TextTransformer>
+public sealed class EncoderSentenceSimilarityTrainer : IEstimator<TextTransformer>
 {
     private readonly IHostEnvironment _environment;
 
-    internal SentenceSimilarityTrainer(IHostEnvironment environment, Options options)
+    internal EncoderSentenceSimilarityTrainer(IHostEnvironment environment, Options options)
     {
         _environment = environment ?? throw new ArgumentNullException(nameof(environment));
         TrainerOptions = options ?? throw new ArgumentNullException(nameof(options));
@@ -63,8 +63,8 @@ public sealed class SentenceSimilarityTrainer : IEstimator<TextTransformer>
         /// <summary>Peak learning rate.</summary>
         public const double LearningRate = TextTrainerOptions.DefaultLearningRate;
 
-        /// <summary>The paper's transformer TempBalance setting (as <see cref="TextClassificationTrainer.Defaults.TempBalance"/>).</summary>
-        public static TempBalanceOptions TempBalance() => TextClassificationTrainer.Defaults.TempBalance();
+        /// <summary>The paper's transformer TempBalance setting (as <see cref="EncoderTextClassificationTrainer.Defaults.TempBalance"/>).</summary>
+        public static TempBalanceOptions TempBalance() => EncoderTextClassificationTrainer.Defaults.TempBalance();
     }
 
     /// <summary>Settings; the common ones are on <see cref="TextTrainerOptions"/>.</summary>
@@ -82,11 +82,11 @@ public sealed class SentenceSimilarityTrainer : IEstimator<TextTransformer>
     private TextColumns Columns => new(TrainerOptions.LabelColumnName, TrainerOptions.Sentence1ColumnName, TrainerOptions.Sentence2ColumnName,
         TrainerOptions.ScoreColumnName, PredictedLabel: "", Regression: true);
 
-    internal SentenceSimilarityTrainer With(TempBalanceOptions? balance)
+    internal EncoderSentenceSimilarityTrainer With(TempBalanceOptions? balance)
     {
         Options copy = TrainerOptions.Clone();
         copy.TempBalance = balance;
-        return new SentenceSimilarityTrainer(_environment, copy);
+        return new EncoderSentenceSimilarityTrainer(_environment, copy);
     }
 
     /// <inheritdoc />
@@ -107,7 +107,7 @@ public sealed class SentenceSimilarityTrainer : IEstimator<TextTransformer>
     /// <inheritdoc />
     public TextTransformer Fit(IDataView input)
     {
-        (TextTransformer transformer, TrainingResult result) = TextFineTuning.Fit(_environment, nameof(SentenceSimilarityTrainer), TrainerOptions.ToSettings(Columns), input);
+        (TextTransformer transformer, TrainingResult result) = TextFineTuning.Fit(_environment, nameof(EncoderSentenceSimilarityTrainer), TrainerOptions.ToSettings(Columns), input);
         LastResult = result;
         return transformer;
     }

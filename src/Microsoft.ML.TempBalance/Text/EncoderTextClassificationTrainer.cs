@@ -11,7 +11,7 @@ namespace Microsoft.ML.TempBalance.Text;
 /// <summary>
 /// Fine-tunes a Hugging Face RoBERTa or BERT checkpoint for text (or sentence-pair) classification, following the paper's
 /// protocol: AdamW with weight decay, linear warmup (ratio 0.06) and decay, seeded shuffling, validation after each
-/// epoch and the best epoch kept. Add layer-wise learning-rate balancing with <see cref="TextTrainerExtensions.WithTempBalance(TextClassificationTrainer, TempBalanceOptions?)"/>.
+/// epoch and the best epoch kept. Add layer-wise learning-rate balancing with <see cref="TextTrainerExtensions.WithTempBalance(EncoderTextClassificationTrainer, TempBalanceOptions?)"/>.
 /// </summary>
 /// <remarks>
 /// <list type="table">
@@ -22,18 +22,18 @@ namespace Microsoft.ML.TempBalance.Text;
 /// </list>
 /// Output columns: see <see cref="TextTransformer"/>.
 /// </remarks>
-public sealed class TextClassificationTrainer : IEstimator<TextTransformer>
+public sealed class EncoderTextClassificationTrainer : IEstimator<TextTransformer>
 {
     private readonly IHostEnvironment _environment;
 
-    internal TextClassificationTrainer(IHostEnvironment environment, Options options)
+    internal EncoderTextClassificationTrainer(IHostEnvironment environment, Options options)
     {
         _environment = environment ?? throw new ArgumentNullException(nameof(environment));
         TrainerOptions = options ?? throw new ArgumentNullException(nameof(options));
         options.Validate();
     }
 
-    /// <summary>The trainer's settings (a copy is made by <see cref="TextTrainerExtensions.WithTempBalance(TextClassificationTrainer, TempBalanceOptions?)"/>).</summary>
+    /// <summary>The trainer's settings (a copy is made by <see cref="TextTrainerExtensions.WithTempBalance(EncoderTextClassificationTrainer, TempBalanceOptions?)"/>).</summary>
     public Options TrainerOptions { get; }
 
     /// <summary>Defaults shared by the simple and the <see cref="Options"/> catalog overloads.</summary>
@@ -83,11 +83,11 @@ public sealed class TextClassificationTrainer : IEstimator<TextTransformer>
         internal Options Clone() => (Options)MemberwiseClone();
     }
 
-    internal TextClassificationTrainer With(TempBalanceOptions? balance)
+    internal EncoderTextClassificationTrainer With(TempBalanceOptions? balance)
     {
         Options copy = TrainerOptions.Clone();
         copy.TempBalance = balance;
-        return new TextClassificationTrainer(_environment, copy);
+        return new EncoderTextClassificationTrainer(_environment, copy);
     }
 
     private TextColumns Columns => new(TrainerOptions.LabelColumnName, TrainerOptions.Sentence1ColumnName, TrainerOptions.Sentence2ColumnName,
@@ -112,7 +112,7 @@ public sealed class TextClassificationTrainer : IEstimator<TextTransformer>
     /// <inheritdoc />
     public TextTransformer Fit(IDataView input)
     {
-        (TextTransformer transformer, TrainingResult result) = TextFineTuning.Fit(_environment, nameof(TextClassificationTrainer), TrainerOptions.ToSettings(Columns), input);
+        (TextTransformer transformer, TrainingResult result) = TextFineTuning.Fit(_environment, nameof(EncoderTextClassificationTrainer), TrainerOptions.ToSettings(Columns), input);
         LastResult = result;
         return transformer;
     }
