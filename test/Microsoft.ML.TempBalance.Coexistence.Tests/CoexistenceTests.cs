@@ -6,6 +6,7 @@ using Microsoft.ML.TempBalance.MLNet;
 using Microsoft.ML.TempBalance.Runtime;
 using Microsoft.ML.TempBalance.Tests.Text;
 using Microsoft.ML.TempBalance.Text;
+using Microsoft.ML.TempBalance.TorchSharpInterop;
 using Microsoft.ML.TorchSharp;
 using Microsoft.ML.TorchSharp.NasBert;
 
@@ -68,11 +69,55 @@ public sealed class CoexistenceTests
         Assert.AreEqual("Sentence", positional.TrainerOptions.Sentence1ColumnName);
         Assert.IsNotNull(readme.TrainerOptions.TempBalance);
 
+        // The README's switching example.
+        var mlnetOptions = new TextClassificationTrainer.TextClassificationOptions { Sentence1ColumnName = "Text", MaxEpoch = 10 };
+        EncoderTextClassificationTrainer switched = ml.MulticlassClassification.Trainers.TextClassification(PretrainedEncoder.FromFolder("minilm/"), mlnetOptions).WithTempBalance();
+        Assert.AreEqual("Text", switched.TrainerOptions.Sentence1ColumnName);
+
         // ML.NET's own calls keep binding to ML.NET (a string first argument is its label column).
         Microsoft.ML.TorchSharp.NasBert.TextClassificationTrainer theirs = ml.MulticlassClassification.Trainers.TextClassification("Label", "Sentence");
         Microsoft.ML.TorchSharp.NasBert.SentenceSimilarityTrainer theirSimilarity = ml.Regression.Trainers.SentenceSimilarity("Label", "Sentence1", "Sentence2");
         Assert.AreEqual("Microsoft.ML.TorchSharp.NasBert", theirs.GetType().Namespace);
         Assert.AreEqual("Microsoft.ML.TorchSharp.NasBert", theirSimilarity.GetType().Namespace);
+    }
+
+    [TestMethod]
+    public void MlNetsOptionsObjectsSwitchOverInOneCall()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView validation = ml.Data.LoadFromEnumerable(Rows(2));
+        var theirs = new TextClassificationTrainer.TextClassificationOptions
+        {
+            LabelColumnName = "L", Sentence1ColumnName = "S1", Sentence2ColumnName = "S2", ScoreColumnName = "Sc", PredictionColumnName = "P", BatchSize = 8,
+            MaxEpoch = 3, ValidationSet = validation, WarmupRatio = 0.1, ClipNorm = 2, WeightDecay = 0.05, LearningRate = new List<double> { 3e-5 },
+            AdamBetas = new List<double> { 0.8, 0.99 }, AdamEps = 1e-6,
+        };
+        EncoderTextClassificationTrainer.Options ours = ml.MulticlassClassification.Trainers.TextClassification(PretrainedEncoder.FromFolder("minilm/"), theirs).WithTempBalance().TrainerOptions;
+        Assert.AreEqual(("minilm/", "L", "S1", "S2", "Sc", "P"), (ours.Checkpoint, ours.LabelColumnName, ours.Sentence1ColumnName, ours.Sentence2ColumnName, ours.ScoreColumnName, ours.PredictedLabelColumnName));
+        Assert.AreEqual((8, 3, 0.1, 2.0, 0.05, 3e-5), (ours.BatchSize, ours.MaxEpochs, ours.WarmupRatio, ours.GradientClipNorm, ours.WeightDecay, ours.LearningRate));
+        Assert.AreEqual((0.8, 0.99, 1e-6), (ours.Optimizer.Beta1, ours.Optimizer.Beta2, ours.Optimizer.Epsilon));
+        Assert.AreSame(validation, ours.ValidationSet);
+        Assert.IsNotNull(ours.TempBalance);
+
+        var similarity = new SentenceSimilarityTrainer.SentenceSimilarityOptions { Sentence1ColumnName = "A", Sentence2ColumnName = "B", MaxEpoch = 2 };
+        EncoderSentenceSimilarityTrainer.Options mapped = ml.Regression.Trainers.SentenceSimilarity(PretrainedEncoder.FromFolder("minilm/"), similarity).TrainerOptions;
+        Assert.AreEqual(("A", "B", 2, 0.01), (mapped.Sentence1ColumnName, mapped.Sentence2ColumnName, mapped.MaxEpochs, mapped.WeightDecay));
+
+        // ML.NET's defaults (label "Label", sentence "Sentence") fit our trainer as they are.
+        string folder = Path.Combine(Path.GetTempPath(), "tb-options-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string checkpoint = TinyBertFiles.Write(folder, new TinyBertVariant { Labels = 0 });
+            IDataView data = ml.Data.LoadFromEnumerable(Rows(8));
+            var defaults = new TextClassificationTrainer.TextClassificationOptions { MaxEpoch = 1, BatchSize = 4 };
+            var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.TextClassification(PretrainedEncoder.FromFolder(checkpoint), defaults)).Fit(data);
+            Assert.HasCount(8, model.Transform(data).GetColumn<float[]>("Score").ToList());
+            model.LastTransformer.Dispose();
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [TestMethod]
