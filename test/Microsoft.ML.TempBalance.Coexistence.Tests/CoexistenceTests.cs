@@ -4,6 +4,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.TempBalance.Balancing;
 using Microsoft.ML.TempBalance.MLNet;
 using Microsoft.ML.TempBalance.Runtime;
+using Microsoft.ML.TempBalance.Sweeps;
 using Microsoft.ML.TempBalance.Tests.Text;
 using Microsoft.ML.TempBalance.Text;
 using Microsoft.ML.TempBalance.TorchSharpInterop;
@@ -73,6 +74,22 @@ public sealed class CoexistenceTests
         var mlnetOptions = new TextClassificationTrainer.TextClassificationOptions { Sentence1ColumnName = "Text", MaxEpoch = 10 };
         EncoderTextClassificationTrainer switched = ml.MulticlassClassification.Trainers.TextClassification(PretrainedEncoder.FromFolder("minilm/"), mlnetOptions).WithTempBalance();
         Assert.AreEqual("Text", switched.TrainerOptions.Sentence1ColumnName);
+
+        // The README's sweep (compiled, not run: it would fine-tune MiniLM).
+        IDataView train = validation;
+        Func<SweepResult> readmeSweep = () =>
+        {
+            var space = new SweepSpace { LearningRates = new[] { 2e-5, 5e-5, 1e-4 }, TempBalance = new[] { false, true }, LoraRanks = new[] { 0, 8 } };
+            SweepResult sweep = ml.Sweep(train, t => ml.Transforms.Conversion.MapValueToKey("Label").Append(
+                    ml.MulticlassClassification.Trainers.TextClassification(new EncoderTextClassificationTrainer.Options
+                    {
+                        Checkpoint = "minilm/", Sentence1ColumnName = "Sentence", LearningRate = t.LearningRate, BatchSize = t.BatchSize,
+                        Lora = t.Lora, TempBalance = t.Balance(EncoderTextClassificationTrainer.Defaults.TempBalance()),
+                    })),
+                SweepMetric.MicroAccuracy(ml), space, new SweepOptions { Folds = 5, TimeBudget = TimeSpan.FromHours(2) });
+            return sweep;
+        };
+        Assert.IsNotNull(readmeSweep);
 
         // ML.NET's own calls keep binding to ML.NET (a string first argument is its label column).
         Microsoft.ML.TorchSharp.NasBert.TextClassificationTrainer theirs = ml.MulticlassClassification.Trainers.TextClassification("Label", "Sentence");

@@ -19,7 +19,7 @@ public static class SweepCatalogExtensions
     /// </summary>
     /// <param name="ml">The context (its log carries the progress).</param>
     /// <param name="data">Training data; the sweep splits it.</param>
-    /// <param name="pipeline">Builds the estimator of a trial, e.g. <c>t =&gt; keys.Append(ml.MulticlassClassification.Trainers.TextClassification(new() { LearningRate = t.LearningRate, ... }))</c>.</param>
+    /// <param name="pipeline">Builds the estimator of a trial, e.g. <c>t =&gt; keys.Append(ml.MulticlassClassification.Trainers.TextClassification(new EncoderTextClassificationTrainer.Options { LearningRate = t.LearningRate, ... }))</c>.</param>
     /// <param name="metric">Scores a trial: <see cref="SweepMetric.MicroAccuracy"/>, <see cref="SweepMetric.Rmse"/> or your own.</param>
     /// <param name="space">The values to try (null: the defaults of <see cref="SweepSpace"/>).</param>
     /// <param name="options">Strategy, budget and validation (null: a grid over the whole space with a 20% hold-out).</param>
