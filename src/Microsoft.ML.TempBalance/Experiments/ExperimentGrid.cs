@@ -24,10 +24,32 @@ public sealed record ExperimentGrid
     /// <summary>s_high of TB_Sigmoid (or the high factor of the linear map).</summary>
     public IReadOnlyList<double> SHigh { get; init; } = new[] { 1.0 };
 
+    /// <summary>
+    /// What TempBalance balances (text tasks): <c>task</c> (the task's <c>unit</c>), <c>block</c> or <c>layer</c>; several values
+    /// make separate TB arms (TB, TB-block, TB-layer) compared with the same FT.
+    /// </summary>
+    public IReadOnlyList<string> Unit { get; init; } = new[] { "task" };
+
+    /// <summary>LoRA ranks (text tasks; alpha = 2 x rank on query and value); 0 is full fine-tuning.</summary>
+    public IReadOnlyList<int> LoraRank { get; init; } = new[] { 0 };
+
     private static readonly string[] Optimizers = { "default", "adamW", "adam", "sgd", "adaFactor", "sam" };
 
-    internal void Validate(string source)
+    private static readonly string[] Units = { "task", "block", "layer" };
+
+    internal void Validate(string source, bool textTask)
     {
+        string? unit = Unit.FirstOrDefault(u => !Units.Contains(u));
+        if (Unit.Count == 0 || unit is not null || LoraRank.Count == 0 || LoraRank.Any(r => r < 0))
+        {
+            throw new InvalidDataException($"'{source}': grid.unit must be task, block or layer (got '{unit}') and grid.loraRank needs ranks ≥ 0.");
+        }
+
+        if (!textTask && (Unit.Any(u => u != "task") || LoraRank.Any(r => r != 0)))
+        {
+            throw new InvalidDataException($"'{source}': grid.unit and grid.loraRank apply to text tasks only.");
+        }
+
         if (LearningRate.Count == 0 || LearningRate.Any(v => !(v > 0)) || BatchSize.Count == 0 || BatchSize.Any(b => b < 1))
         {
             throw new InvalidDataException($"'{source}': grid.learningRate and grid.batchSize need positive values.");
@@ -56,21 +78,27 @@ public sealed record ExperimentGrid
             {
                 foreach (string optimizer in Optimizer)
                 {
-                    foreach (bool balance in TempBalance.Distinct())
+                    foreach (int rank in LoraRank.Distinct())
                     {
-                        if (!balance)
+                        foreach (bool balance in TempBalance.Distinct())
                         {
-                            list.Add(new TrialConfiguration(rate, batch, optimizer, false, "none", 0, 0));
-                            continue;
-                        }
-
-                        foreach (string mapping in Mapping)
-                        {
-                            foreach (double low in SLow)
+                            if (!balance)
                             {
-                                foreach (double high in SHigh)
+                                list.Add(new TrialConfiguration(rate, batch, optimizer, false, "none", 0, 0, "task", rank));
+                                continue;
+                            }
+
+                            foreach (string unit in Unit.Distinct())
+                            {
+                                foreach (string mapping in Mapping)
                                 {
-                                    list.Add(new TrialConfiguration(rate, batch, optimizer, true, mapping, low, high));
+                                    foreach (double low in SLow)
+                                    {
+                                        foreach (double high in SHigh)
+                                        {
+                                            list.Add(new TrialConfiguration(rate, batch, optimizer, true, mapping, low, high, unit, rank));
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -83,12 +111,17 @@ public sealed record ExperimentGrid
     }
 }
 
-/// <summary>One point of the grid.</summary>
-public sealed record TrialConfiguration(double LearningRate, int BatchSize, string Optimizer, bool TempBalance, string Mapping, double SLow, double SHigh)
+/// <summary>One point of the grid. <paramref name="Unit"/> and <paramref name="LoraRank"/> appear in the key only when not the defaults, so earlier trials keep their ids.</summary>
+public sealed record TrialConfiguration(double LearningRate, int BatchSize, string Optimizer, bool TempBalance, string Mapping, double SLow, double SHigh, string Unit = "task", int LoraRank = 0)
 {
-    /// <summary>The method a report groups by: FT or TB, with the optimizer when it is not the default.</summary>
-    public string Method => (Optimizer == "default" ? "" : Optimizer + "+") + (TempBalance ? "TB" : "FT");
+    /// <summary>The method a report groups by: FT or TB (TB-block, TB-layer for a unit other than the task's), after the optimizer and LoRA rank when they are not the defaults.</summary>
+    public string Method => (Optimizer == "default" ? "" : Optimizer + "+") + (LoraRank > 0 ? System.FormattableString.Invariant($"lora{LoraRank}+") : "")
+        + (TempBalance ? "TB" + (Unit == "task" ? "" : "-" + Unit) : "FT");
+
+    /// <summary>The FT method a TB method is compared with (the same optimizer and LoRA rank).</summary>
+    public string FineTuningMethod => TempBalance ? Method[..Method.LastIndexOf("TB", StringComparison.Ordinal)] + "FT" : Method;
 
     /// <summary>A file-name-safe key.</summary>
-    public string Key => System.FormattableString.Invariant($"lr{LearningRate:G4}-b{BatchSize}-{Optimizer}-{(TempBalance ? $"tb-{Mapping}-{SLow:G4}-{SHigh:G4}" : "ft")}");
+    public string Key => System.FormattableString.Invariant($"lr{LearningRate:G4}-b{BatchSize}-{Optimizer}-{(TempBalance ? $"tb-{Mapping}-{SLow:G4}-{SHigh:G4}" : "ft")}")
+        + (TempBalance && Unit != "task" ? "-unit-" + Unit : "") + (LoraRank > 0 ? System.FormattableString.Invariant($"-lora{LoraRank}") : "");
 }

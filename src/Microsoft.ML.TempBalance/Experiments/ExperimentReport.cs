@@ -137,7 +137,7 @@ public static class ExperimentReport
         {
             foreach (Selection tb in byRatio.Where(s => s.Configuration.TempBalance))
             {
-                string ftMethod = tb.Method[..^2] + "FT";
+                string ftMethod = tb.Configuration.FineTuningMethod;
                 Selection? ft = byRatio.FirstOrDefault(s => s.Method == ftMethod);
                 if (ft is null)
                 {

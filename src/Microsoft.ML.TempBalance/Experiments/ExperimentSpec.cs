@@ -92,7 +92,7 @@ public sealed record ExperimentSpec
             throw new InvalidDataException($"'{source}': epochs must be at least 1.");
         }
 
-        Grid.Validate(source);
+        Grid.Validate(source, Task.Text is not null);
         Task.Validate(source, folder, Ratios);
         long trials = (long)Ratios.Count * Seeds.Count * Grid.Configurations().Count;
         if (trials > MaxTrials)

@@ -51,7 +51,8 @@ internal static class TextTrialExecutor
         var settings = new TextFineTuning.Settings(
             data.Checkpoint, columns, c.BatchSize, spec.Epochs, c.LearningRate, task.WeightDecay, task.WarmupRatio, task.MaxSequenceLength,
             view(data.Validation), trial.Seed, task.Threads, TrialRecording.Optimizer(c.Optimizer, OptimizerKind.AdamW), GradientClipNorm: 1.0,
-            c.TempBalance ? EncoderTextClassificationTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c), Unit = task.BalanceUnit } : null, Lora: null, Reporter: reporter);
+            c.TempBalance ? EncoderTextClassificationTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c), Unit = Unit(c, task) } : null,
+            Lora: c.LoraRank > 0 ? new LoraOptions { Rank = c.LoraRank, Alpha = 2 * c.LoraRank } : null, Reporter: reporter);
         (TextTransformer model, TrainingResult result) = TextFineTuning.Fit(ml, "TextExperiment", settings, view(indices.Select(i => data.Pool[i]).ToList()));
         using (model)
         {
@@ -61,6 +62,14 @@ internal static class TextTrialExecutor
             return TrialRecording.Result(trial, indices.Length, result, v => Metric(v, task.Regression), task.MetricName, test, before, after, clock.Elapsed);
         }
     }
+
+    // The grid's unit, or the task's when the grid says "task".
+    private static BalanceUnit Unit(TrialConfiguration c, TextTaskSpec task) => c.Unit switch
+    {
+        "block" => BalanceUnit.Block,
+        "layer" => BalanceUnit.Layer,
+        _ => task.BalanceUnit,
+    };
 
     // The engine validates with accuracy or −MSE (higher is better); reports use error rate or RMSE (lower is better).
     private static double Metric(ValidationResult validation, bool regression) =>

@@ -51,6 +51,31 @@ public sealed class TextExperimentTests
     }
 
     [TestMethod]
+    public void LoraAndPerLayerArmsAreGridPointsComparedWithTheirOwnFineTuning()
+    {
+        using var folder = new TempFolder();
+        ExperimentSpec spec = ExperimentSpec.Load(WriteSpec(folder.Path, j => j
+            .Replace("\"tempBalance\": [false, true] }", "\"tempBalance\": [false, true], \"unit\": [\"task\", \"layer\"], \"loraRank\": [0, 2] }", StringComparison.Ordinal)
+            .Replace("[0.05, 0.1]", "[0.05]", StringComparison.Ordinal).Replace("[1, 2]", "[1]", StringComparison.Ordinal).Replace("\"epochs\": 2", "\"epochs\": 1", StringComparison.Ordinal)));
+        CollectionAssert.AreEquivalent(new[] { "FT", "TB", "TB-layer", "lora2+FT", "lora2+TB", "lora2+TB-layer" }, spec.Grid.Configurations().Select(c => c.Method).ToArray());
+        // Without the new keys a configuration keeps the id it had before they existed (resumed runs find their trials).
+        Assert.AreEqual("lr0.001-b8-default-tb-sigmoid-1-1", spec.Grid.Configurations().Single(c => c.Method == "TB").Key);
+        string results = Path.Combine(folder.Path, "results");
+        Assert.AreEqual((6, 0, 0), new ExperimentRunner(spec, folder.Path, results).Run());
+        var trials = Directory.GetFiles(Path.Combine(results, "trials")).Select(f => TrialResult.TryRead(f)!).ToDictionary(t => t.Configuration.Method);
+        // What each arm balanced, observed in the factors the engine applied: blocks, layers, or only the LoRA-adapted layers.
+        Assert.AreEqual("roberta.encoder.layer.0", trials["TB"].LearningRateFactors[0].Factors.Keys.Order(StringComparer.Ordinal).First());
+        Assert.HasCount(12, trials["TB-layer"].LearningRateFactors[0].Factors, "six Linears in each of the two blocks");
+        Assert.HasCount(4, trials["lora2+TB-layer"].LearningRateFactors[0].Factors, "query and value of the two blocks carry adapters");
+        Assert.IsTrue(trials["lora2+FT"].AlphaAfter.Count > 0 && trials["lora2+FT"].LearningRateFactors.Count == 0);
+
+        ExperimentReport.Write(results, Path.Combine(folder.Path, "report"));
+        string report = File.ReadAllText(Path.Combine(folder.Path, "report", "report.md"));
+        StringAssert.Contains(report, "| TB-layer vs FT |");
+        StringAssert.Contains(report, "| lora2+TB-layer vs lora2+FT |");
+    }
+
+    [TestMethod]
     public void ASimilarityTaskReportsTheRmseOfTheBestEpoch()
     {
         // Regression on the passages' year: only the plumbing (numeric labels, RMSE, best epoch) is under test.
