@@ -8,9 +8,9 @@ using Microsoft.ML.TempBalance.Training;
 namespace Microsoft.ML.TempBalance.Experiments;
 
 /// <summary>
-/// Runs one trial of a text task through the same fit as the ML.NET text trainers (AdamW, warmup + linear decay,
-/// clipping, best validation epoch kept; TB trials use the trainers' <c>WithTempBalance()</c> defaults with the grid's
-/// mapping and the task's unit), then scores the fixed test set: error rate (classification) or RMSE (similarity).
+/// Runs one trial of a text task through the public ML.NET text trainers (AdamW, warmup + linear decay, clipping, best
+/// validation epoch kept; TB trials use the trainers' <c>WithTempBalance()</c> defaults with the grid's mapping and
+/// unit; LoRA with the grid's rank), then scores the fixed test set: error rate (classification) or RMSE (similarity).
 /// </summary>
 internal static class TextTrialExecutor
 {
@@ -48,12 +48,40 @@ internal static class TextTrialExecutor
             before = analyzer.Analyze(initial.Model, "initial");
         }
 
-        var settings = new TextFineTuning.Settings(
-            data.Checkpoint, columns, c.BatchSize, spec.Epochs, c.LearningRate, task.WeightDecay, task.WarmupRatio, task.MaxSequenceLength,
-            view(data.Validation), trial.Seed, task.Threads, TrialRecording.Optimizer(c.Optimizer, OptimizerKind.AdamW), GradientClipNorm: 1.0,
-            c.TempBalance ? EncoderTextClassificationTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c), Unit = Unit(c, task) } : null,
-            Lora: c.LoraRank > 0 ? new LoraOptions { Rank = c.LoraRank, Alpha = 2 * c.LoraRank } : null, Reporter: reporter);
-        (TextTransformer model, TrainingResult result) = TextFineTuning.Fit(ml, "TextExperiment", settings, view(indices.Select(i => data.Pool[i]).ToList()));
+        // The public estimators, as a user would call them, so the harness and the ML.NET trainers cannot drift apart.
+        TextTrainerOptions options = task.Regression ? new EncoderSentenceSimilarityTrainer.Options() : new EncoderTextClassificationTrainer.Options();
+        options.Checkpoint = data.Checkpoint;
+        options.Sentence2ColumnName = columns.Sentence2;
+        options.BatchSize = c.BatchSize;
+        options.MaxEpochs = spec.Epochs;
+        options.LearningRate = c.LearningRate;
+        options.WeightDecay = task.WeightDecay;
+        options.WarmupRatio = task.WarmupRatio;
+        options.MaxSequenceLength = task.MaxSequenceLength;
+        options.ValidationSet = view(data.Validation);
+        options.Seed = trial.Seed;
+        options.NumberOfThreads = task.Threads;
+        options.Optimizer = TrialRecording.Optimizer(c.Optimizer, OptimizerKind.AdamW);
+        options.GradientClipNorm = 1.0;
+        options.TempBalance = c.TempBalance ? EncoderTextClassificationTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c), Unit = Unit(c, task) } : null;
+        options.Lora = c.LoraRank > 0 ? new LoraOptions { Rank = c.LoraRank, Alpha = 2 * c.LoraRank } : null;
+        options.Reporter = reporter;
+        IDataView train = view(indices.Select(i => data.Pool[i]).ToList());
+        TextTransformer model;
+        TrainingResult result;
+        if (options is EncoderSentenceSimilarityTrainer.Options similarity)
+        {
+            EncoderSentenceSimilarityTrainer trainer = ml.Regression.Trainers.SentenceSimilarity(similarity);
+            model = trainer.Fit(train);
+            result = trainer.LastResult!;
+        }
+        else
+        {
+            EncoderTextClassificationTrainer trainer = ml.MulticlassClassification.Trainers.TextClassification((EncoderTextClassificationTrainer.Options)options);
+            model = trainer.Fit(train);
+            result = trainer.LastResult!;
+        }
+
         using (model)
         {
             SpectralReport after = analyzer.Analyze(model.Checkpoint.Model, "trained");

@@ -8,13 +8,13 @@ namespace Microsoft.ML.TempBalance.Text;
 
 /// <summary>
 /// Fine-tunes a Hugging Face RoBERTa or BERT checkpoint to score the similarity of sentence pairs (a regression head with
-/// one output and MSE loss, like STS-B). Add TempBalance with <see cref="TextTrainerExtensions.WithTempBalance(EncoderSentenceSimilarityTrainer, TempBalanceOptions?)"/>.
+/// one output and MSE loss, like STS-B), or, with <c>Sentence2ColumnName</c> set to null, to regress a number on one text. Add TempBalance with <see cref="TextTrainerExtensions.WithTempBalance(EncoderSentenceSimilarityTrainer, TempBalanceOptions?)"/>.
 /// </summary>
 /// <remarks>
 /// <list type="table">
 /// <listheader><term>Input column</term><description>Type</description></listheader>
 /// <item><term>Label</term><description>Single</description></item>
-/// <item><term>Sentence1, Sentence2</term><description>String</description></item>
+/// <item><term>Sentence1, Sentence2 (null for one text)</term><description>String</description></item>
 /// </list>
 /// <list type="table">
 /// <listheader><term>Output column</term><description>Type</description></listheader>
@@ -30,10 +30,6 @@ public sealed class EncoderSentenceSimilarityTrainer : IEstimator<TextTransforme
         _environment = environment ?? throw new ArgumentNullException(nameof(environment));
         TrainerOptions = options ?? throw new ArgumentNullException(nameof(options));
         options.Validate();
-        if (options.Sentence2ColumnName is null)
-        {
-            throw new ArgumentException("Sentence similarity needs a second sentence column (Sentence2ColumnName).", nameof(options));
-        }
     }
 
     /// <summary>The trainer's settings.</summary>
