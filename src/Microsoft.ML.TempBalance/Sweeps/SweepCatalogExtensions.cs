@@ -41,6 +41,39 @@ public static class SweepCatalogExtensions
         var clock = Stopwatch.StartNew();
         var results = new List<SweepTrialResult>();
         ITransformer? bestModel = null;
+        try
+        {
+            bestModel = Run(pipeline, metric, options, trials, splits, channel, clock, results);
+        }
+        catch
+        {
+            Dispose(bestModel);
+            throw;
+        }
+
+        // Ties go to the trial that ran first, the one whose model the loop kept.
+        var leaderboard = results.Where(r => r.Error is null).OrderBy(r => metric.HigherIsBetter ? -r.Score : r.Score).ThenBy(results.IndexOf)
+            .Concat(results.Where(r => r.Error is not null)).ToList();
+        if (leaderboard.Count == 0 || leaderboard[0].Error is not null)
+        {
+            Dispose(bestModel);
+            throw new InvalidOperationException($"No sweep trial succeeded; the first error: {leaderboard.FirstOrDefault()?.Error ?? "no trial ran within the budget"}.");
+        }
+
+        if (options.RefitBest)
+        {
+            channel.Info(MessageSensitivity.None, $"Sweep: refitting the best configuration ({leaderboard[0].Trial}) on all the data.");
+            bestModel = pipeline(leaderboard[0].Trial).Fit(data);
+        }
+
+        return new SweepResult(metric, leaderboard, bestModel!);
+    }
+
+    // Runs the trials into results; returns the model of the best trial's first fit when RefitBest is off (else null).
+    private static ITransformer? Run(Func<SweepTrial, IEstimator<ITransformer>> pipeline, SweepMetric metric, SweepOptions options,
+        IReadOnlyList<SweepTrial> trials, IReadOnlyList<(IDataView Train, IDataView Test)> splits, IChannel channel, Stopwatch clock, List<SweepTrialResult> results)
+    {
+        ITransformer? bestModel = null;
         foreach (SweepTrial trial in trials)
         {
             if (options.TimeBudget is TimeSpan budget && clock.Elapsed >= budget)
@@ -58,14 +91,22 @@ public static class SweepCatalogExtensions
                 foreach ((IDataView train, IDataView test) in splits)
                 {
                     ITransformer model = pipeline(trial).Fit(train);
-                    scores.Add(metric.Evaluate(model.Transform(test)));
-                    if (firstModel is null && !options.RefitBest)
+                    bool kept = false;
+                    try
                     {
-                        firstModel = model;
+                        scores.Add(metric.Evaluate(model.Transform(test)));
+                        if (firstModel is null && !options.RefitBest)
+                        {
+                            firstModel = model;
+                            kept = true;
+                        }
                     }
-                    else
+                    finally
                     {
-                        Dispose(model);
+                        if (!kept)
+                        {
+                            Dispose(model);
+                        }
                     }
                 }
 
@@ -76,7 +117,15 @@ public static class SweepCatalogExtensions
             }
             catch (TrainingDivergedException e)
             {
+                Dispose(firstModel);
+                firstModel = null;
                 result = new SweepTrialResult(trial, double.NaN, watch.Elapsed.TotalSeconds, e.Message);
+            }
+            catch
+            {
+                Dispose(firstModel);
+                Dispose(bestModel);
+                throw;
             }
 
             bool best = result.Error is null && results.All(r => r.Error is not null || Better(result.Score, r.Score, metric));
@@ -95,20 +144,7 @@ public static class SweepCatalogExtensions
                 (result.Error is null ? Invariant($"{metric.Name} {result.Score:G4}") : $"failed: {result.Error}") + Invariant($" in {result.Seconds:F1} s") + (best ? " (best so far)" : ""));
         }
 
-        var leaderboard = results.Where(r => r.Error is null).OrderBy(r => metric.HigherIsBetter ? -r.Score : r.Score).ThenBy(r => r.Trial.Index)
-            .Concat(results.Where(r => r.Error is not null)).ToList();
-        if (leaderboard.Count == 0 || leaderboard[0].Error is not null)
-        {
-            throw new InvalidOperationException($"No sweep trial succeeded; the first error: {leaderboard.FirstOrDefault()?.Error ?? "no trial ran within the budget"}.");
-        }
-
-        if (options.RefitBest)
-        {
-            channel.Info(MessageSensitivity.None, $"Sweep: refitting the best configuration ({leaderboard[0].Trial}) on all {(splits.Count > 1 ? "" : "the ")}data.");
-            bestModel = pipeline(leaderboard[0].Trial).Fit(data);
-        }
-
-        return new SweepResult(metric, leaderboard, bestModel!);
+        return bestModel;
     }
 
     private static bool Better(double score, double than, SweepMetric metric) => metric.HigherIsBetter ? score > than : score < than;

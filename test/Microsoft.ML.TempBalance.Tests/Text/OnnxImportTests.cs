@@ -58,11 +58,12 @@ public sealed class OnnxImportGraphTests
     [DataRow(false, false, "", false)]
     [DataRow(true, true, "bert.", false)]
     [DataRow(true, false, "", true)]
-    public void WeightsAreNamedByFollowingTheGraphAndWrittenBackAsOutByIn(bool generatedEmbeddings, bool constantScale, string prefix, bool float16)
+    [DataRow(false, false, "", false, true)]
+    public void WeightsAreNamedByFollowingTheGraphAndWrittenBackAsOutByIn(bool generatedEmbeddings, bool constantScale, string prefix, bool float16, bool operandScale = false)
     {
         using var folder = new TempFolder();
         string onnx = folder.File("model.onnx");
-        File.WriteAllBytes(onnx, OnnxTestGraphs.TinyBert(new OnnxGraphOptions { GeneratedEmbeddingNames = generatedEmbeddings, ConstantNodeScale = constantScale, NamePrefix = prefix, Float16 = float16 }));
+        File.WriteAllBytes(onnx, OnnxTestGraphs.TinyBert(new OnnxGraphOptions { GeneratedEmbeddingNames = generatedEmbeddings, ConstantNodeScale = constantScale, NamePrefix = prefix, Float16 = float16, OperandScale = operandScale }));
         TinyBertFiles.Write(folder.File("tiny"), new TinyBertVariant());
         OnnxImportResult result = OnnxEncoderImporter.Import(onnx, TinyBertFiles.VocabPath(folder.File("tiny")), folder.File("imported"));
 

@@ -17,6 +17,9 @@ internal sealed record OnnxGraphOptions
     /// <summary>The attention scale is a Mul by 1/√d from a <c>Constant</c> node instead of a Div by an initializer √d.</summary>
     public bool ConstantNodeScale { get; init; }
 
+    /// <summary>PyTorch's scaled_dot_product_attention export: Q and Kᵀ each multiplied by head_size^-1/4 before the MatMul.</summary>
+    public bool OperandScale { get; init; }
+
     /// <summary>Adds the pooler (Gather of the first token, Gemm with transB = 1, Tanh).</summary>
     public bool Pooler { get; init; } = true;
 
@@ -121,8 +124,15 @@ internal static class OnnxTestGraphs
             string q = Linear(hidden, l, "attention.self.query");
             string k = Linear(hidden, l, "attention.self.key");
             string v = Linear(hidden, l, "attention.self.value");
+            if (options.OperandScale)
+            {
+                string root = g.Scalar($"onnx::Mul_{next++}", MathF.Pow(headSize, -0.25f));
+                q = g.Node("Mul", p + "/attention/self/Mul_q", [q, root]);
+                k = g.Node("Mul", p + "/attention/self/Mul_k", [k, root]);
+            }
+
             string scores = g.Node("MatMul", p + "/attention/self/MatMul", [q, k]);
-            string scaled = options.ConstantNodeScale
+            string scaled = options.OperandScale ? scores : options.ConstantNodeScale
                 ? g.Node("Mul", p + "/attention/self/Mul", [scores, g.Node("Constant", p + "/attention/self/Constant", [], [TensorAttribute("value", g.ScalarTensor(1 / MathF.Sqrt(headSize)))])])
                 : g.Node("Div", p + "/attention/self/Div", [scores, sqrtHeadSize!]);
             string probs = g.Node("Softmax", p + "/attention/self/Softmax", [g.Node("Add", p + "/attention/self/Add", [scaled, additive])], [IntAttribute("axis", -1)]);

@@ -299,6 +299,14 @@ public static partial class OnnxEncoderImporter
                 $"'{path}' holds no complete BERT-family encoder: missing {missing.Count} tensor(s), e.g. {string.Join(", ", missing.Take(6))}. Expected word, position and token-type embeddings (Gather on [rows, hidden] initializers), and per encoder layer query, key, value, attention output, intermediate and output Linears (MatMul -> Add(bias)) with two LayerNorms");
         }
 
+        foreach (OnnxTensor table in new[] { words, positions, types })
+        {
+            if (table.Dims.Length != 2)
+            {
+                throw new InvalidDataException($"'{path}': the embedding table '{table.Name}' has shape {table.Shape}; [rows, hidden] was expected");
+            }
+        }
+
         int hidden = (int)words.Dims[1];
         if (words.Dims[0] != vocabulary.Length)
         {
@@ -324,24 +332,27 @@ public static partial class OnnxEncoderImporter
         };
     }
 
-    // The attention scale before the softmax: Div by √d or Mul by 1/√d, with d the head size.
+    // The attention scale before the softmax: Div by √d or Mul by 1/√d on the scores, with d the head size; or, as
+    // PyTorch exports scaled_dot_product_attention, Mul by d^-1/4 (Div by d^1/4) on each of Q and Kᵀ before their MatMul.
     private static int Heads(OnnxGraph graph, int hidden, string path)
     {
-        var producers = graph.Nodes.SelectMany(n => n.Outputs.Select(o => (o, n))).ToDictionary(p => p.o, p => p.n, StringComparer.Ordinal);
+        Dictionary<string, OnnxNode> producers = Producers(graph);
         foreach (OnnxNode softmax in graph.Nodes.Where(n => n.OpType == "Softmax"))
         {
-            var frontier = new Queue<(string Value, int Depth)>(softmax.Inputs.Select(i => (i, 0)));
+            var frontier = new Queue<(string Value, int Depth, bool BehindMatMul)>(softmax.Inputs.Select(i => (i, 0, false)));
             while (frontier.Count > 0)
             {
-                (string value, int depth) = frontier.Dequeue();
-                if (depth > 4 || !producers.TryGetValue(value, out OnnxNode? node))
+                (string value, int depth, bool behindMatMul) = frontier.Dequeue();
+                if (depth > 5 || !producers.TryGetValue(value, out OnnxNode? node))
                 {
                     continue;
                 }
 
                 if (node.OpType is "Div" or "Mul" && node.Inputs.Count == 2 && Scalar(graph, producers, node.Inputs[1]) is double c && c > 0)
                 {
-                    double size = node.OpType == "Div" ? c * c : 1 / (c * c);
+                    // The scores are multiplied by 1/√d, or each operand by its square root.
+                    double factor = node.OpType == "Div" ? 1 / c : c;
+                    double size = behindMatMul ? Math.Pow(factor, -4) : Math.Pow(factor, -2);
                     int d = (int)Math.Round(size);
                     if (Math.Abs(size - d) < 1e-3 * d && d > 0 && hidden % d == 0)
                     {
@@ -349,14 +360,33 @@ public static partial class OnnxEncoderImporter
                     }
                 }
 
+                if (node.OpType == "MatMul" && behindMatMul)
+                {
+                    continue; // past the scores' MatMul and into the projections: no scale there
+                }
+
                 foreach (string input in node.Inputs)
                 {
-                    frontier.Enqueue((input, depth + 1));
+                    frontier.Enqueue((input, depth + 1, behindMatMul || node.OpType == "MatMul"));
                 }
             }
         }
 
-        throw new InvalidDataException($"'{path}': the number of attention heads cannot be inferred: no Div by √(head size) or Mul by 1/√(head size) was found before a Softmax");
+        throw new InvalidDataException($"'{path}': the number of attention heads cannot be inferred: no attention scale (Div by √(head size) or Mul by 1/√(head size) on the scores, or by head size^-1/4 on Q and K) was found before a Softmax");
+    }
+
+    private static Dictionary<string, OnnxNode> Producers(OnnxGraph graph)
+    {
+        var producers = new Dictionary<string, OnnxNode>(StringComparer.Ordinal);
+        foreach (OnnxNode node in graph.Nodes)
+        {
+            foreach (string output in node.Outputs.Where(o => o.Length > 0))
+            {
+                producers[output] = node;
+            }
+        }
+
+        return producers;
     }
 
     private static double? Scalar(OnnxGraph graph, Dictionary<string, OnnxNode> producers, string value)
@@ -368,7 +398,8 @@ public static partial class OnnxEncoderImporter
             return null;
         }
 
-        return tensor.Values()[0];
+        double[] values = tensor.Values();
+        return values.Length == 1 ? values[0] : null;
     }
 
     // LayerNormalization's attribute, or the constant added to the variance before Sqrt; BERT's 1e-12 when neither is there.
@@ -380,8 +411,8 @@ public static partial class OnnxEncoderImporter
             return norm.Floats.TryGetValue("epsilon", out float e) ? e : 1e-5;
         }
 
-        var producers = graph.Nodes.SelectMany(n => n.Outputs.Select(o => (o, n))).ToDictionary(p => p.o, p => p.n, StringComparer.Ordinal);
-        foreach (OnnxNode sqrt in graph.Nodes.Where(n => n.OpType == "Sqrt"))
+        Dictionary<string, OnnxNode> producers = Producers(graph);
+        foreach (OnnxNode sqrt in graph.Nodes.Where(n => n.OpType == "Sqrt" && n.Inputs.Count > 0))
         {
             if (producers.TryGetValue(sqrt.Inputs[0], out OnnxNode? add) && add.OpType == "Add")
             {
@@ -402,13 +433,19 @@ public static partial class OnnxEncoderImporter
     private static string Activation(OnnxGraph graph, string path)
     {
         var ops = graph.Nodes.Select(n => n.OpType).ToHashSet(StringComparer.Ordinal);
-        if (ops.Contains("Erf") || graph.Nodes.Any(n => n.OpType == "Gelu" && !(n.Ints.ContainsKey("approximate"))))
+        // ONNX's Gelu (opset 20) names its approximation in a string attribute: "none" (exact) or "tanh".
+        if (graph.Nodes.Any(n => n.OpType == "Gelu" && n.Strings.GetValueOrDefault("approximate") == "tanh") || ops.Contains("FastGelu"))
+        {
+            return "gelu_new";
+        }
+
+        if (ops.Contains("Erf") || ops.Contains("Gelu"))
         {
             return "gelu";
         }
 
         // The pooler's tanh is one; the tanh GELU has one per layer.
-        if (graph.Nodes.Count(n => n.OpType == "Tanh") > 1 || graph.Nodes.Any(n => n.OpType == "FastGelu"))
+        if (graph.Nodes.Count(n => n.OpType == "Tanh") > (graph.Initializers.Keys.Any(k => Canonical(k).StartsWith("pooler.", StringComparison.Ordinal)) ? 1 : 0))
         {
             return "gelu_new";
         }
@@ -443,15 +480,28 @@ public static partial class OnnxEncoderImporter
             OnnxTensor.Double => torch.ScalarType.Float64,
             _ => throw new InvalidDataException($"tensor '{tensor.Name}' has ONNX element type {tensor.DataType}; weights must be float, float16, bfloat16 or double"),
         };
+        int elementSize = type switch { torch.ScalarType.Float32 => 4, torch.ScalarType.Float64 => 8, _ => 2 };
+        long expected;
+        try
+        {
+            expected = checked(tensor.Dims.Aggregate(1L, (a, b) => checked(a * b)) * elementSize);
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException($"tensor '{tensor.Name}' has an impossible shape {tensor.Shape}");
+        }
+
+        // Checked before allocating, so a hostile shape cannot ask for more memory than the file holds.
+        long available = tensor.Raw.Length > 0 ? tensor.Raw.Length : Math.Max(tensor.Floats.Count * 4L, tensor.Integers.Count * 2L);
+        if (available != expected && !(tensor.Raw.Length == 0 && (tensor.Floats.Count == tensor.ElementCount || tensor.Integers.Count == tensor.ElementCount)))
+        {
+            throw new InvalidDataException($"tensor '{tensor.Name}' {tensor.Shape} holds {available} bytes of data; {expected} were expected");
+        }
+
         torch.Tensor result = torch.empty(tensor.Dims, type);
         Span<byte> target = result.bytes;
         if (tensor.Raw.Length > 0)
         {
-            if (tensor.Raw.Length != target.Length)
-            {
-                throw new InvalidDataException($"tensor '{tensor.Name}' {tensor.Shape} holds {tensor.Raw.Length} bytes; {target.Length} were expected");
-            }
-
             tensor.Raw.Span.CopyTo(target);
         }
         else if (type == torch.ScalarType.Float32 && tensor.Floats.Count == tensor.ElementCount)

@@ -53,8 +53,8 @@ internal sealed record OnnxTensor(string Name, int DataType, long[] Dims, ReadOn
     }
 }
 
-/// <summary>One node: operator, inputs, outputs, and the attributes this importer reads (ints, floats, tensors).</summary>
-internal sealed record OnnxNode(string Name, string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyDictionary<string, long> Ints, IReadOnlyDictionary<string, float> Floats, IReadOnlyDictionary<string, OnnxTensor> Tensors)
+/// <summary>One node: operator, inputs, outputs, and the attributes this importer reads (ints, floats, strings, tensors).</summary>
+internal sealed record OnnxNode(string Name, string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyDictionary<string, long> Ints, IReadOnlyDictionary<string, float> Floats, IReadOnlyDictionary<string, OnnxTensor> Tensors, IReadOnlyDictionary<string, string> Strings)
 {
     public string Label => Name.Length > 0 ? $"{OpType} node '{Name}'" : $"{OpType} node with output '{Outputs.FirstOrDefault()}'";
 }
@@ -155,6 +155,7 @@ internal sealed class OnnxGraph
         var ints = new Dictionary<string, long>(StringComparer.Ordinal);
         var floats = new Dictionary<string, float>(StringComparer.Ordinal);
         var tensors = new Dictionary<string, OnnxTensor>(StringComparer.Ordinal);
+        var strings = new Dictionary<string, string>(StringComparer.Ordinal);
         string name = "", op = "";
         while (!r.AtEnd)
         {
@@ -165,20 +166,21 @@ internal sealed class OnnxGraph
                 case (2, 2): outputs.Add(r.ReadString()); break;
                 case (3, 2): name = r.ReadString(); break;
                 case (4, 2): op = r.ReadString(); break;
-                case (5, 2): ReadAttribute(r.ReadBytes(), ints, floats, tensors); break;
+                case (5, 2): ReadAttribute(r.ReadBytes(), ints, floats, tensors, strings); break;
                 default: r.Skip(wire); break;
             }
         }
 
-        return new OnnxNode(name, op, inputs, outputs, ints, floats, tensors);
+        return new OnnxNode(name, op, inputs, outputs, ints, floats, tensors, strings);
     }
 
-    private static void ReadAttribute(ReadOnlyMemory<byte> bytes, Dictionary<string, long> ints, Dictionary<string, float> floats, Dictionary<string, OnnxTensor> tensors)
+    private static void ReadAttribute(ReadOnlyMemory<byte> bytes, Dictionary<string, long> ints, Dictionary<string, float> floats, Dictionary<string, OnnxTensor> tensors, Dictionary<string, string> strings)
     {
         var r = new ProtobufReader(bytes);
         string name = "";
         long? i = null;
         float? f = null;
+        string? text = null;
         OnnxTensor? t = null;
         while (!r.AtEnd)
         {
@@ -188,6 +190,7 @@ internal sealed class OnnxGraph
                 case (1, 2): name = r.ReadString(); break;
                 case (2, 5): f = r.ReadFloat(); break;
                 case (3, 0): i = r.ReadInt64(); break;
+                case (4, 2): text = r.ReadString(); break;
                 case (5, 2): t = ReadTensor(r.ReadBytes()); break;
                 default: r.Skip(wire); break;
             }
@@ -207,6 +210,11 @@ internal sealed class OnnxGraph
         {
             tensors[name] = t;
         }
+
+        if (text is not null)
+        {
+            strings[name] = text;
+        }
     }
 
     private static OnnxTensor ReadTensor(ReadOnlyMemory<byte> bytes)
@@ -224,11 +232,10 @@ internal sealed class OnnxGraph
             (int field, int wire) = r.ReadTag();
             switch (field, wire)
             {
-                case (1, _): r.ReadInt64s(wire, dims); break;
+                case (1, 0 or 2): r.ReadInt64s(wire, dims); break;
                 case (2, 0): type = (int)r.ReadInt64(); break;
-                case (4, _): r.ReadFloats(wire, floats); break;
-                case (5, _): r.ReadInt64s(wire, integers); break;
-                case (7, _): r.ReadInt64s(wire, integers); break;
+                case (4, 2 or 5): r.ReadFloats(wire, floats); break;
+                case (5 or 7, 0 or 2): r.ReadInt64s(wire, integers); break;
                 case (8, 2): name = r.ReadString(); break;
                 case (9, 2): raw = r.ReadBytes(); break;
                 case (14, 0): external = r.ReadInt64() == 1; break;
