@@ -111,13 +111,18 @@ public sealed class BertCheckpointTests
         trained.SaveAdapter(adapter);
         StringAssert.Contains(File.ReadAllText(Path.Combine(adapter, "adapter_config.json")), "\"pooler\"");
         using TextCheckpoint reloaded = TextCheckpoint.LoadWithAdapter(checkpoint, adapter);
-        EncodedText input = trained.Tokenizer.Encode("the cat sat", "a good movie", 24);
-        using TokenBatch batch = TokenBatch.Create(new[] { input }, 0);
-        trained.Model.eval();
-        reloaded.Model.eval();
+        AssertSameLogits(trained, reloaded, "the cat sat", "a good movie");
+    }
+
+    // Both models' logits for one pair, in evaluation mode, bit for bit.
+    private static void AssertSameLogits(TextCheckpoint expected, TextCheckpoint actual, string first, string second)
+    {
+        using TokenBatch batch = TokenBatch.Create(new[] { expected.Tokenizer.Encode(first, second, 24) }, expected.Tokenizer.PadId);
+        expected.Model.eval();
+        actual.Model.eval();
         using var noGrad = torch.no_grad();
-        using torch.Tensor a = trained.Model.forward(batch.Ids, batch.Mask, batch.TypeIds);
-        using torch.Tensor b = reloaded.Model.forward(batch.Ids, batch.Mask, batch.TypeIds);
+        using torch.Tensor a = expected.Model.forward(batch.Ids, batch.Mask, batch.TypeIds);
+        using torch.Tensor b = actual.Model.forward(batch.Ids, batch.Mask, batch.TypeIds);
         CollectionAssert.AreEqual(a.data<float>().ToArray(), b.data<float>().ToArray());
     }
 
@@ -136,14 +141,7 @@ public sealed class BertCheckpointTests
 
         StringAssert.Contains(File.ReadAllText(Path.Combine(saved, "config.json")), "\"BertForSequenceClassification\"");
         using TextCheckpoint reloaded = TextCheckpoint.Load(saved);
-        EncodedText input = original.Tokenizer.Encode("the dog sat", "a cat played", 24);
-        using TokenBatch batch = TokenBatch.Create(new[] { input }, 0);
-        original.Model.eval();
-        reloaded.Model.eval();
-        using var noGrad = torch.no_grad();
-        using torch.Tensor a = original.Model.forward(batch.Ids, batch.Mask, batch.TypeIds);
-        using torch.Tensor b = reloaded.Model.forward(batch.Ids, batch.Mask, batch.TypeIds);
-        CollectionAssert.AreEqual(a.data<float>().ToArray(), b.data<float>().ToArray());
+        AssertSameLogits(original, reloaded, "the dog sat", "a cat played");
     }
 
     [TestMethod]
