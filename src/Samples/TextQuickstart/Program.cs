@@ -30,7 +30,7 @@ List<Passage> Read(string file) => File.ReadLines(Path.Combine(AppContext.BaseDi
 List<Passage> pool = Read("sotu-party-train.tsv");
 List<Passage> test = Read("sotu-party-test.tsv");
 // A balanced, seeded few-shot split: 24 + 16 passages per party for training + validation.
-var shuffled = pool.OrderBy(_ => 0).ToArray();
+Passage[] shuffled = pool.ToArray();
 new Random(1).Shuffle(shuffled);
 List<Passage> Take(int skip, int count) => shuffled.GroupBy(p => p.Label).SelectMany(g => g.Skip(skip).Take(count)).ToList();
 List<Passage> train = Take(0, 24), validation = Take(24, 16);
