@@ -4,6 +4,8 @@ using Microsoft.ML.Data;
 using Microsoft.ML.TempBalance.Balancing;
 using Microsoft.ML.TempBalance.MLNet;
 using Microsoft.ML.TempBalance.Runtime;
+using Microsoft.ML.TempBalance.SciML.Generators;
+using Microsoft.ML.TempBalance.SciML.MLNet;
 using Microsoft.ML.TempBalance.Sweeps;
 using Microsoft.ML.TempBalance.Tests.Text;
 using Microsoft.ML.TempBalance.Text;
@@ -90,6 +92,16 @@ public sealed class CoexistenceTests
             return sweep;
         };
         Assert.IsNotNull(readmeSweep);
+
+        // The README's PDE calls (ML.NET has no trainer of these names, but its regression catalog is the same object).
+        IDataView darcy = ml.Data.LoadFromPdeDataset(PdeGenerators.Darcy(2, 16, seed: 1));
+        PdeRegressionTrainer fno = ml.Regression.Trainers.FourierNeuralOperator(new PdeRegressionTrainer.Options
+            { GridShape = new[] { 16, 16 }, SingleStep = true, MaxEpochs = 500 }).WithTempBalance();
+        PdeRegressionTrainer unet = ml.Regression.Trainers.UNet(new[] { 16, 16 }, "Label", "Features", maxEpochs: 1);
+        Func<PdeEvaluation> evaluate = () => ml.Regression.EvaluatePde(fno.Fit(darcy).Transform(darcy), new[] { 16, 16 });
+        Assert.IsNotNull(evaluate);
+        Assert.AreEqual(256, ((VectorDataViewType)darcy.Schema["Label"].Type).Size);
+        Assert.IsNotNull(unet.TrainerOptions);
 
         // ML.NET's own calls keep binding to ML.NET (a string first argument is its label column).
         Microsoft.ML.TorchSharp.NasBert.TextClassificationTrainer theirs = ml.MulticlassClassification.Trainers.TextClassification("Label", "Sentence");

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.ML.TempBalance.IO;
 using Microsoft.ML.TempBalance.Training;
 
@@ -25,12 +26,32 @@ public sealed class ExperimentRunner
         Directory.CreateDirectory(Path.Combine(outFolder, "trials"));
         string specPath = Path.Combine(outFolder, "spec.json");
         string json = spec.ToJson();
-        if (File.Exists(specPath) && File.ReadAllText(specPath) != json)
+        if (File.Exists(specPath) && !SameExperiment(File.ReadAllText(specPath), json))
         {
             throw new InvalidDataException($"'{outFolder}' holds results of a different experiment (its spec.json differs); use another --out folder.");
         }
 
         AtomicFile.Write(specPath, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(json)));
+    }
+
+    // A folder written before a key was added to the spec schema holds the same experiment if the stored spec, read
+    // with the current schema (the new key at its default), serialises as this one; otherwise adding a grid key
+    // would strand every finished trial.
+    private static bool SameExperiment(string stored, string json)
+    {
+        if (stored == json)
+        {
+            return true;
+        }
+
+        try
+        {
+            return ExperimentSpec.FromJson(stored).ToJson() == json;
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Every trial of the experiment, in order.</summary>

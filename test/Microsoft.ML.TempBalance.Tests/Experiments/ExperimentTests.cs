@@ -76,6 +76,33 @@ public sealed class ExperimentTests
     }
 
     [TestMethod]
+    public void AFolderWrittenBeforeAGridKeyExistedStillResumes()
+    {
+        using var folder = new TempFolder();
+        ExperimentSpec spec = ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec));
+        string results = Path.Combine(folder.Path, "results");
+        Directory.CreateDirectory(results);
+
+        // The stored copy as an older version wrote it: no "unit" or "loraRank" in the grid (both at their defaults).
+        var old = System.Text.Json.Nodes.JsonNode.Parse(spec.ToJson())!.AsObject();
+        JsonObjectRemove(old["grid"]!.AsObject(), "unit", "loraRank");
+        File.WriteAllText(Path.Combine(results, "spec.json"), old.ToJsonString());
+        Assert.AreEqual(12, new ExperimentRunner(spec, folder.Path, results).Trials.Count);
+
+        // A different experiment is still refused.
+        File.WriteAllText(Path.Combine(results, "spec.json"), spec.ToJson().Replace("\"epochs\": 2", "\"epochs\": 3", StringComparison.Ordinal));
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => new ExperimentRunner(spec, folder.Path, results)).Message, "different experiment");
+    }
+
+    private static void JsonObjectRemove(System.Text.Json.Nodes.JsonObject node, params string[] keys)
+    {
+        foreach (string key in keys)
+        {
+            Assert.IsTrue(node.Remove(key), key);
+        }
+    }
+
+    [TestMethod]
     public void ShardsPartitionTheTrials()
     {
         using var folder = new TempFolder();

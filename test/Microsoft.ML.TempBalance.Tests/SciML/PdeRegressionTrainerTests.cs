@@ -107,4 +107,76 @@ public sealed class PdeRegressionTrainerTests
         var unet = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.UNet(new[] { 20, 20 }, maxEpochs: 1));
         StringAssert.Contains(unet.Message, "divisible by 16");
     }
+
+    [TestMethod]
+    public void TrajectoryRowsAreRolledOutOnTheDataGridAndSaveWithIt()
+    {
+        // 1D compressible flow on [-1, 1] (density, pressure, velocity): 2 input frames, 4 predicted ones per row.
+        PdeDataset train = PdeGenerators.CompressibleFlow1D(12, 32, frames: 6, seed: 1);
+        PdeDataset test = PdeGenerators.CompressibleFlow1D(5, 32, frames: 6, seed: 2);
+        var ml = new MLContext(seed: 1);
+        IDataView rows = ml.Data.LoadFromPdeDataset(train, initialStep: 2);
+        IDataView testRows = ml.Data.LoadFromPdeDataset(test, initialStep: 2);
+        const int Frame = 32 * 3;
+        Assert.AreEqual(2 * Frame, ((VectorDataViewType)rows.Schema["Features"].Type).Size);
+        Assert.AreEqual(4 * Frame, ((VectorDataViewType)rows.Schema["Label"].Type).Size);
+        var options = new PdeRegressionTrainer.Options
+        {
+            GridShape = new[] { 32 }, Channels = 3, InitialStep = 2, PredictedFrames = 4, SpatialCoordinates = train.SpatialCoordinates.ToArray(), Modes = 6, Width = 8,
+            MaxEpochs = 3, BatchSize = 4, LearningRate = 5e-3, Seed = 3, NumberOfThreads = AssemblySetup.TorchThreads,
+        };
+        PdeRegressionTransformer model = ml.Regression.Trainers.FourierNeuralOperator(options).Fit(rows);
+        IDataView scored = model.Transform(testRows);
+        float[][] score = scored.GetColumn<float[]>("Score").ToArray();
+
+        // The same network rolled out by the solver on the trajectories themselves: the score is frames 2..5.
+        float[] rollout = model.Solver.Predict(test);
+        for (int s = 0; s < test.Samples; s++)
+        {
+            Assert.HasCount(4 * Frame, score[s]);
+            float[] expected = rollout.AsSpan(s * test.SampleSize + 2 * Frame, 4 * Frame).ToArray();
+            Assert.IsLessThan(1e-5, score[s].Zip(expected).Max(p => Math.Abs(p.First - p.Second)), $"sample {s}");
+        }
+
+        PdeEvaluation metrics = ml.Regression.EvaluatePde(scored, new[] { 32 }, channels: 3);
+        Assert.AreEqual(model.Solver.Evaluate(test).NormalizedRmse, metrics.NormalizedRmse, 1e-6, "nRMSE over the 4 predicted frames");
+
+        // A model that saw the default [0, 1] grid instead predicts otherwise: the coordinates reach the FNO.
+        options.SpatialCoordinates = null;
+        using PdeRegressionTransformer unitGrid = ml.Regression.Trainers.FourierNeuralOperator(options).Fit(rows);
+        Assert.AreNotEqual(metrics.NormalizedRmse, ml.Regression.EvaluatePde(unitGrid.Transform(testRows), new[] { 32 }, channels: 3).NormalizedRmse);
+
+        using var folder = new TempFolder();
+        string path = Path.Combine(folder.Path, "cfd1d.zip");
+        ml.Model.SaveTorchModel(model, rows.Schema, path);
+        ITransformer loaded = new MLContext(seed: 2).Model.LoadTorchModel(path, out _);
+        float[][] again = loaded.Transform(testRows).GetColumn<float[]>("Score").ToArray();
+        for (int s = 0; s < score.Length; s++)
+        {
+            CollectionAssert.AreEqual(score[s], again[s], $"sample {s} after loading");
+        }
+
+        model.Dispose();
+    }
+
+    [TestMethod]
+    public void SingleStepNormalisesInputAndOutputSeparately()
+    {
+        // Darcy's a(x) is 0.1 or 1 everywhere while u(x) is around 1e-2: pooled statistics would mix the two fields.
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(Rows(16, 1));
+        PdeRegressionTrainer.Options Options(bool single) => new()
+        {
+            GridShape = new[] { N, N }, Modes = 4, Width = 8, MaxEpochs = 2, BatchSize = 8, Seed = 3, NumberOfThreads = AssemblySetup.TorchThreads,
+            Normalization = PdeNormalization.PointwiseGaussian, SingleStep = single,
+        };
+        using PdeRegressionTransformer separate = ml.Regression.Trainers.FourierNeuralOperator(Options(true)).Fit(train);
+        using PdeRegressionTransformer pooled = ml.Regression.Trainers.FourierNeuralOperator(Options(false)).Fit(train);
+        float[] a = separate.Transform(train).GetColumn<float[]>("Score").First();
+        float[] b = pooled.Transform(train).GetColumn<float[]>("Score").First();
+        Assert.IsGreaterThan(1e-4, a.Zip(b).Max(p => Math.Abs(p.First - p.Second)), "SingleStep changes the normaliser");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.FourierNeuralOperator(new PdeRegressionTrainer.Options { GridShape = new[] { N, N }, InitialStep = 2, SingleStep = true }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.FourierNeuralOperator(new PdeRegressionTrainer.Options { GridShape = new[] { N, N }, SpatialCoordinates = new[] { new float[N] } }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.LoadFromPdeDataset(PdeGenerators.Darcy(2, N, seed: 1), initialStep: 2));
+    }
 }

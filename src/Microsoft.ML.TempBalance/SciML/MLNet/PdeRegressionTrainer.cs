@@ -2,6 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.TempBalance.Balancing;
 using Microsoft.ML.TempBalance.MLNet;
+using Microsoft.ML.TempBalance.Optimizers;
 using Microsoft.ML.TempBalance.SciML.Models;
 using Microsoft.ML.TempBalance.SciML.Training;
 using Microsoft.ML.TempBalance.Training;
@@ -10,17 +11,19 @@ namespace Microsoft.ML.TempBalance.SciML.MLNet;
 
 /// <summary>
 /// Trains a neural PDE solver (FNO or UNet, PDEBench's architectures and protocol) that maps input frames to the
-/// next frame, as an ML.NET regression trainer. Darcy flow is the one-frame case a(x) → u(x).
+/// frames that follow, as an ML.NET regression trainer. With one label frame each row is one step; with
+/// <see cref="Options.PredictedFrames"/> &gt; 1 each row is a whole trajectory, trained and scored as PDEBench's
+/// autoregressive rollout. Darcy flow is the single-step case a(x) → u(x) (<see cref="Options.SingleStep"/>).
 /// </summary>
 /// <remarks>
 /// <list type="table">
 /// <listheader><term>Input column</term><description>Type</description></listheader>
 /// <item><term>Features</term><description>Vector of Single, size InitialStep x points x channels, laid out [frame][space...][channel]</description></item>
-/// <item><term>Label</term><description>Vector of Single, size points x channels: the next frame</description></item>
+/// <item><term>Label</term><description>Vector of Single, size PredictedFrames x points x channels, same layout: the frames after the input</description></item>
 /// </list>
 /// <list type="table">
 /// <listheader><term>Output column</term><description>Type</description></listheader>
-/// <item><term>Score</term><description>Vector of Single, size points x channels: the predicted frame</description></item>
+/// <item><term>Score</term><description>Vector of Single, size PredictedFrames x points x channels: the predicted frames (a rollout from the input frames)</description></item>
 /// </list>
 /// </remarks>
 public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
@@ -80,6 +83,26 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
         /// <summary>Input frames in the features column.</summary>
         public int InitialStep = 1;
 
+        /// <summary>
+        /// Frames in the label (and score) column: 1 for the next frame; more for the rest of a trajectory, which the
+        /// model rolls out from the input frames, feeding each prediction back (trained on the whole rollout, PDEBench's
+        /// autoregressive protocol).
+        /// </summary>
+        public int PredictedFrames = 1;
+
+        /// <summary>
+        /// The label is another field than the features (Darcy's a(x) → u(x)), not a later time step: one network step,
+        /// with input and output normalised separately under <see cref="Normalization"/>. Needs InitialStep and
+        /// PredictedFrames of 1.
+        /// </summary>
+        public bool SingleStep;
+
+        /// <summary>
+        /// Coordinates of the grid points per axis (the FNO sees them as extra input channels), e.g. the data's cell
+        /// centres on [-1, 1]; null: cell centres of [0, 1]. Saved with the model.
+        /// </summary>
+        public float[][]? SpatialCoordinates;
+
         /// <summary>Input frames column.</summary>
         public string FeatureColumnName = Defaults.FeatureColumnName;
 
@@ -110,6 +133,9 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
         /// <summary>Adam's coupled L2 weight decay.</summary>
         public double WeightDecay = 1e-4;
 
+        /// <summary>Optimizer (PDEBench: Adam with coupled L2 weight decay; AdamW, SGD, AdaFactor and SAM available).</summary>
+        public OptimizerSettings Optimizer = new() { Kind = OptimizerKind.Adam };
+
         /// <summary>Training objective per step: MSE (PDEBench, the default) or relative L2 (Li et al.'s FNO paper).</summary>
         public PdeLoss Loss = PdeLoss.Mse;
 
@@ -138,6 +164,13 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
 
         internal int Points => GridShape.Aggregate(1, (a, b) => a * b);
 
+        internal int FrameSize => Points * Channels;
+
+        internal int Frames => InitialStep + PredictedFrames;
+
+        // The grid the model sees: the given coordinates, or cell centres of [0, 1] per axis.
+        internal float[][] Coordinates => SpatialCoordinates ?? GridShape.Select(n => Enumerable.Range(0, n).Select(i => (float)((i + 0.5) / n)).ToArray()).ToArray();
+
         internal void Validate()
         {
             if (GridShape.Length is not (1 or 2) || GridShape.Any(s => s < 2))
@@ -147,6 +180,18 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
 
             ArgumentOutOfRangeException.ThrowIfLessThan(Channels, 1, nameof(Channels));
             ArgumentOutOfRangeException.ThrowIfLessThan(InitialStep, 1, nameof(InitialStep));
+            ArgumentOutOfRangeException.ThrowIfLessThan(PredictedFrames, 1, nameof(PredictedFrames));
+            if (SingleStep && (InitialStep != 1 || PredictedFrames != 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(SingleStep), $"SingleStep maps one frame to one frame; got InitialStep {InitialStep} and PredictedFrames {PredictedFrames}.");
+            }
+
+            if (SpatialCoordinates is not null && (SpatialCoordinates.Length != GridShape.Length || SpatialCoordinates.Where((c, i) => c is null || c.Length != GridShape[i] || c.Any(v => !float.IsFinite(v))).Any()))
+            {
+                throw new ArgumentOutOfRangeException(nameof(SpatialCoordinates), $"SpatialCoordinates must hold one array of finite values per axis, of the axis's size [{string.Join(", ", GridShape)}].");
+            }
+
+            ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
             ArgumentOutOfRangeException.ThrowIfLessThan(MaxEpochs, 1, nameof(MaxEpochs));
             ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
             if (Model == PdeModelKind.UNet && GridShape.Any(s => s % 16 != 0))
@@ -160,6 +205,8 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
             ModelKind = Model,
             Model = new FnoOptions { Modes = Modes, Width = Width, InitialStep = InitialStep, Channels = Channels },
             UNetFeatures = UNetFeatures,
+            SingleStep = SingleStep,
+            Optimizer = Optimizer,
             Epochs = MaxEpochs,
             BatchSize = BatchSize,
             LearningRate = LearningRate,
@@ -206,7 +253,7 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
         PdeDataset train = PdeRows.Read(input, o, "training", withLabel: true);
         PdeDataset? validation = o.ValidationSet is null ? null : PdeRows.Read(o.ValidationSet, o, "validation", withLabel: true);
         int seed = o.Seed ?? host.Rand.Next();
-        channel.Info(MessageSensitivity.None, $"Training {o.Model} on {train.Samples} samples of [{string.Join(" x ", o.GridShape)}] x {o.Channels} channel(s), {o.InitialStep} input frame(s).");
+        channel.Info(MessageSensitivity.None, $"Training {o.Model} on {train.Samples} samples of [{string.Join(" x ", o.GridShape)}] x {o.Channels} channel(s), {o.InitialStep} input and {o.PredictedFrames} predicted frame(s).");
         PdeSolver solver = PdeSolver.Train(train, validation, o.ToTraining(seed));
         LastResult = solver.Result;
         return new PdeRegressionTransformer(solver, o.Clone());

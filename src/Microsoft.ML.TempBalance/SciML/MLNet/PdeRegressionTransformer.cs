@@ -7,8 +7,8 @@ using Microsoft.ML.TempBalance.SciML.Training;
 namespace Microsoft.ML.TempBalance.SciML.MLNet;
 
 /// <summary>
-/// A fitted neural PDE solver: adds <c>Score</c>, the predicted next frame (vector of Single, points x channels),
-/// for the input frames in <c>Features</c>, scoring rows in batches. Save and load with
+/// A fitted neural PDE solver: adds <c>Score</c>, the predicted frames (vector of Single, PredictedFrames x points x
+/// channels, rolled out from the input frames in <c>Features</c>), scoring rows in batches. Save and load with
 /// <see cref="TorchModelOperations.SaveTorchModel"/> / <see cref="TorchModelOperations.LoadTorchModel"/>.
 /// </summary>
 public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransformer, IDisposable
@@ -53,7 +53,10 @@ public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransfor
     {
         _solver.Save(Path.Combine(folder, WeightsFile));
         var o = _options;
-        var state = new State(o.Model, o.GridShape, o.Channels, o.InitialStep, o.FeatureColumnName, o.LabelColumnName, o.ScoreColumnName, o.Modes, o.Width, o.UNetFeatures, o.BatchSize);
+        var state = new State(o.Model, o.GridShape, o.Channels, o.InitialStep, o.FeatureColumnName, o.LabelColumnName, o.ScoreColumnName, o.Modes, o.Width, o.UNetFeatures, o.BatchSize)
+        {
+            PredictedFrames = o.PredictedFrames, SingleStep = o.SingleStep, SpatialCoordinates = o.SpatialCoordinates,
+        };
         File.WriteAllBytes(Path.Combine(folder, OptionsFile), JsonSerializer.SerializeToUtf8Bytes(state));
     }
 
@@ -65,8 +68,10 @@ public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransfor
         {
             Model = s.Model, GridShape = s.GridShape, Channels = s.Channels, InitialStep = s.InitialStep, FeatureColumnName = s.FeatureColumnName,
             LabelColumnName = s.LabelColumnName, ScoreColumnName = s.ScoreColumnName, Modes = s.Modes, Width = s.Width, UNetFeatures = s.UNetFeatures, BatchSize = s.BatchSize,
+            PredictedFrames = s.PredictedFrames, SingleStep = s.SingleStep, SpatialCoordinates = s.SpatialCoordinates,
         };
-        PdeDataset shape = PdeRows.Dataset(options, new float[options.Points * options.Channels * (options.InitialStep + 1)], 1);
+        options.Validate();
+        PdeDataset shape = PdeRows.Dataset(options, new float[options.FrameSize * options.Frames], 1);
         PdeSolver solver = PdeSolver.Load(Path.Combine(folder, WeightsFile), shape, options.ToTraining(0));
         return new PdeRegressionTransformer(solver, options);
     }
@@ -74,7 +79,16 @@ public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransfor
     /// <inheritdoc />
     public void Dispose() => _solver.Dispose();
 
-    private sealed record State(Training.PdeModelKind Model, int[] GridShape, int Channels, int InitialStep, string FeatureColumnName, string LabelColumnName, string ScoreColumnName, int Modes, int Width, int UNetFeatures, int BatchSize);
+    // The init-only members came later; models saved before them load with their defaults (one next frame, a
+    // rollout, cell centres of [0, 1]).
+    private sealed record State(Training.PdeModelKind Model, int[] GridShape, int Channels, int InitialStep, string FeatureColumnName, string LabelColumnName, string ScoreColumnName, int Modes, int Width, int UNetFeatures, int BatchSize)
+    {
+        public int PredictedFrames { get; init; } = 1;
+
+        public bool SingleStep { get; init; }
+
+        public float[][]? SpatialCoordinates { get; init; }
+    }
 
     private sealed class Scorer : BatchScorer
     {
@@ -86,8 +100,7 @@ public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransfor
         {
             _solver = solver;
             _options = options;
-            int frame = options.Points * options.Channels;
-            OutputColumns = new[] { new DataViewSchema.DetachedColumn(options.ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, frame)) };
+            OutputColumns = new[] { new DataViewSchema.DetachedColumn(options.ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, options.FrameSize * options.PredictedFrames)) };
             InputColumns = new[] { options.FeatureColumnName };
         }
 
@@ -101,7 +114,7 @@ public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransfor
         {
             DataViewSchema.Column column = row.Schema[_options.FeatureColumnName];
             ValueGetter<VBuffer<float>> getter = row.GetGetter<VBuffer<float>>(column);
-            int size = _options.Points * _options.Channels * _options.InitialStep;
+            int size = _options.FrameSize * _options.InitialStep;
             return () =>
             {
                 VBuffer<float> value = default;
@@ -122,8 +135,8 @@ public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransfor
                 return Array.Empty<object>();
             }
 
-            int frame = _options.Points * _options.Channels;
-            int sample = frame * (_options.InitialStep + 1);
+            int sample = _options.FrameSize * _options.Frames;
+            int predictedSize = _options.FrameSize * _options.PredictedFrames;
             var data = new float[inputs.Count * sample];
             for (int i = 0; i < inputs.Count; i++)
             {
@@ -137,7 +150,7 @@ public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransfor
                 predicted = _solver.Predict(batch);
             }
 
-            return Enumerable.Range(0, inputs.Count).Select(i => (object)predicted.AsSpan(i * sample + sample - frame, frame).ToArray()).ToArray();
+            return Enumerable.Range(0, inputs.Count).Select(i => (object)predicted.AsSpan(i * sample + sample - predictedSize, predictedSize).ToArray()).ToArray();
         }
 
         public override Delegate Getter(int output, Func<object> current) =>

@@ -2,15 +2,15 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.TempBalance.SciML.MLNet;
 
-/// <summary>Turns rows of feature (input frames) and label (next frame) vectors into a <see cref="PdeDataset"/> of InitialStep + 1 frames.</summary>
+/// <summary>Turns rows of feature (input frames) and label (following frames) vectors into a <see cref="PdeDataset"/> of InitialStep + PredictedFrames frames.</summary>
 internal static class PdeRows
 {
     public static PdeDataset Read(IDataView data, PdeRegressionTrainer.Options options, string what, bool withLabel)
     {
-        int frameSize = options.Points * options.Channels;
-        int inputSize = frameSize * options.InitialStep;
+        int inputSize = options.FrameSize * options.InitialStep;
+        int labelSize = options.FrameSize * options.PredictedFrames;
         DataViewSchema.Column features = VectorColumn(data, options.FeatureColumnName, inputSize, what);
-        DataViewSchema.Column? label = withLabel ? VectorColumn(data, options.LabelColumnName, frameSize, what) : null;
+        DataViewSchema.Column? label = withLabel ? VectorColumn(data, options.LabelColumnName, labelSize, what) : null;
         var rows = new List<float>();
         int count = 0;
         using DataViewRowCursor cursor = data.GetRowCursor(label is null ? new[] { features } : new[] { features, label.Value });
@@ -24,11 +24,11 @@ internal static class PdeRows
             if (getLabel is not null)
             {
                 getLabel(ref y);
-                Append(rows, y, frameSize, options.LabelColumnName, cursor.Position, what);
+                Append(rows, y, labelSize, options.LabelColumnName, cursor.Position, what);
             }
             else
             {
-                rows.AddRange(new float[frameSize]);
+                rows.AddRange(new float[labelSize]);
             }
 
             count++;
@@ -43,15 +43,12 @@ internal static class PdeRows
     }
 
     /// <summary>
-    /// <paramref name="count"/> samples of InitialStep + 1 frames on the options' grid (cell centres of [0, 1] per
-    /// axis), the layout the trainer, the scorer and a loaded model share.
+    /// <paramref name="count"/> samples of InitialStep + PredictedFrames frames on the options' grid, the layout the
+    /// trainer, the scorer and a loaded model share.
     /// </summary>
-    public static PdeDataset Dataset(PdeRegressionTrainer.Options options, float[] data, int count)
-    {
-        float[][] coordinates = options.GridShape.Select(n => Enumerable.Range(0, n).Select(i => (float)((i + 0.5) / n)).ToArray()).ToArray();
-        return new PdeDataset("rows", data, count, options.InitialStep + 1, options.GridShape, Enumerable.Range(0, options.Channels).Select(c => $"c{c}").ToArray(),
-            coordinates, Enumerable.Range(0, options.InitialStep + 1).Select(i => (float)i).ToArray(), new Dictionary<string, double>());
-    }
+    public static PdeDataset Dataset(PdeRegressionTrainer.Options options, float[] data, int count) =>
+        new("rows", data, count, options.Frames, options.GridShape, Enumerable.Range(0, options.Channels).Select(c => $"c{c}").ToArray(),
+            options.Coordinates, Enumerable.Range(0, options.Frames).Select(i => (float)i).ToArray(), new Dictionary<string, double>());
 
     private static DataViewSchema.Column VectorColumn(IDataView data, string name, int size, string what)
     {

@@ -61,19 +61,67 @@ public static class PdeTrainerExtensions
 
     /// <summary>
     /// PDE metrics of predicted frames (<paramref name="scoreColumnName"/>) against true frames
-    /// (<paramref name="labelColumnName"/>), both [space...][channel] vectors: nRMSE, RMSE, max error, cRMSE, bRMSE, fRMSE bands.
+    /// (<paramref name="labelColumnName"/>), both vectors of one or more [space...][channel] frames (as many as the
+    /// trainer's PredictedFrames): nRMSE (per frame, then averaged), RMSE, max error, and the cRMSE, bRMSE, fRMSE bands.
     /// </summary>
     public static PdeEvaluation EvaluatePde(this RegressionCatalog catalog, IDataView data, int[] gridShape, int channels = 1,
         string labelColumnName = PdeRegressionTrainer.Defaults.LabelColumnName, string scoreColumnName = PdeRegressionTrainer.Defaults.ScoreColumnName)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(data);
-        int points = gridShape.Aggregate(1, (a, b) => a * b);
-        float[] truth = Read(data, labelColumnName, points * channels, out int samples);
-        float[] predicted = Read(data, scoreColumnName, points * channels, out _);
-        PdeMetrics metrics = PdeMetrics.Compute(predicted, truth, samples, 1, points, channels, contextFrames: 0);
-        PdeErrorSpectrum spectrum = PdeErrorSpectrum.Compute(predicted, truth, samples, 1, gridShape, channels, first: 0);
+        ArgumentNullException.ThrowIfNull(gridShape);
+        int frameSize = gridShape.Aggregate(1, (a, b) => a * b) * channels;
+        int size = FramesColumnSize(data, scoreColumnName, frameSize);
+        float[] truth = Read(data, labelColumnName, size, out int samples);
+        float[] predicted = Read(data, scoreColumnName, size, out _);
+        int frames = size / frameSize;
+        PdeMetrics metrics = PdeMetrics.Compute(predicted, truth, samples, frames, frameSize / channels, channels, contextFrames: 0);
+        PdeErrorSpectrum spectrum = PdeErrorSpectrum.Compute(predicted, truth, samples, frames, gridShape, channels, first: 0);
         return new PdeEvaluation(metrics.NormalizedRmse, metrics.Rmse, metrics.MaxError, spectrum.ConservedRmse, spectrum.BoundaryRmse, spectrum.FourierLow, spectrum.FourierMid, spectrum.FourierHigh);
+    }
+
+    /// <summary>
+    /// PDE trajectories as rows for the PDE trainers: <paramref name="featureColumnName"/> holds each sample's first
+    /// <paramref name="initialStep"/> frames and <paramref name="labelColumnName"/> the rest, both vectors of Single laid out
+    /// [frame][space...][channel]. Darcy's two frames [a, u] give a → u with <paramref name="initialStep"/> 1.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialStep"/> leaves no frame for the label.</exception>
+    public static IDataView LoadFromPdeDataset(this DataOperationsCatalog catalog, PdeDataset data, int initialStep = 1,
+        string labelColumnName = PdeRegressionTrainer.Defaults.LabelColumnName, string featureColumnName = PdeRegressionTrainer.Defaults.FeatureColumnName)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(data);
+        if (initialStep < 1 || initialStep >= data.Times)
+        {
+            throw new ArgumentOutOfRangeException(nameof(initialStep), $"initialStep must leave at least one of the {data.Times} frames of '{data.Equation}' for the label; got {initialStep}.");
+        }
+
+        int inputSize = initialStep * data.FrameSize;
+        int labelSize = data.SampleSize - inputSize;
+        SchemaDefinition schema = SchemaDefinition.Create(typeof(PdeTrajectoryRow));
+        schema[nameof(PdeTrajectoryRow.Features)].ColumnName = featureColumnName;
+        schema[nameof(PdeTrajectoryRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, inputSize);
+        schema[nameof(PdeTrajectoryRow.Label)].ColumnName = labelColumnName;
+        schema[nameof(PdeTrajectoryRow.Label)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, labelSize);
+        IEnumerable<PdeTrajectoryRow> rows = Enumerable.Range(0, data.Samples).Select(s => new PdeTrajectoryRow
+        {
+            Features = data.Sample(s)[..inputSize].ToArray(),
+            Label = data.Sample(s)[inputSize..].ToArray(),
+        });
+        return catalog.LoadFromEnumerable(rows.ToList(), schema);
+    }
+
+    // The score column's size: whole frames of frameSize values.
+    private static int FramesColumnSize(IDataView data, string column, int frameSize)
+    {
+        DataViewSchema.Column col = data.Schema.GetColumnOrNull(column)
+            ?? throw new ArgumentOutOfRangeException(nameof(data), $"The data has no column '{column}'.");
+        if (col.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.Size == 0 || vector.Size % frameSize != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(data), $"Column '{column}' must be a vector of whole frames of {frameSize} values (grid x channels); got {col.Type}.");
+        }
+
+        return vector.Size;
     }
 
     private static float[] Read(IDataView data, string column, int size, out int samples)
@@ -101,5 +149,5 @@ public static class PdeTrainerExtensions
     }
 }
 
-/// <summary>PDE metrics of one predicted frame per row (see <see cref="PdeMetrics"/> and <see cref="PdeErrorSpectrum"/>).</summary>
+/// <summary>PDE metrics of the predicted frames of each row (see <see cref="PdeMetrics"/> and <see cref="PdeErrorSpectrum"/>).</summary>
 public sealed record PdeEvaluation(double NormalizedRmse, double Rmse, double MaxError, double ConservedRmse, double BoundaryRmse, double FourierLow, double FourierMid, double FourierHigh);

@@ -1,0 +1,71 @@
+using Microsoft.ML.TempBalance.Experiments;
+using Microsoft.ML.TempBalance.Optimizers;
+using Microsoft.ML.TempBalance.SciML;
+using Microsoft.ML.TempBalance.SciML.Models;
+using Microsoft.ML.TempBalance.SciML.Training;
+
+namespace Microsoft.ML.TempBalance.Tests.Experiments;
+
+/// <summary>
+/// PDE trials go through the public ML.NET estimators; these tests train the same trial the way the harness did before
+/// (PdeDataset straight into <see cref="PdeSolver.Train"/>) and require the same curve and test nRMSE, so the two routes
+/// cannot drift apart.
+/// </summary>
+[TestClass]
+public sealed class PdeTrialRouteTests
+{
+    // Darcy: one step between two fields, cell centres of [0, 1].
+    private const string Darcy = """
+    { "name": "route-darcy",
+      "task": { "pde": { "equation": "darcy", "resolution": 16, "poolSamples": 12, "validationSamples": 6, "testSamples": 6,
+                         "modes": 4, "width": 8, "stepSizeEpochs": 2, "threads": 2 } },
+      "ratios": [1.0], "seeds": [3], "grid": { "learningRate": [0.005], "batchSize": [4], "tempBalance": [true] }, "epochs": 3 }
+    """;
+
+    // 1D compressible flow: an autoregressive rollout of 4 frames after 2 input frames, 3 channels, on [-1, 1] (not
+    // the rows' default grid).
+    private const string Cfd1d = """
+    { "name": "route-cfd1d",
+      "task": { "pde": { "equation": "cfd1d", "resolution": 32, "frames": 6, "initialStep": 2, "poolSamples": 12, "validationSamples": 6,
+                         "testSamples": 6, "modes": 6, "width": 8, "stepSizeEpochs": 2, "threads": 2 } },
+      "ratios": [1.0], "seeds": [3], "grid": { "learningRate": [0.005], "batchSize": [4], "tempBalance": [true] }, "epochs": 3 }
+    """;
+
+    [TestMethod]
+    [DataRow(Darcy)]
+    [DataRow(Cfd1d)]
+    public void TheHarnessTrialEqualsTheSolverTrainedDirectly(string json)
+    {
+        using var folder = new TempFolder();
+        string path = Path.Combine(folder.Path, "spec.json");
+        File.WriteAllText(path, json);
+        ExperimentSpec spec = ExperimentSpec.Load(path);
+        PdeTaskSpec task = spec.Task.Pde!;
+        PdeExperimentData data = PdeExperimentData.Prepare(task, folder.Path, folder.Path, _ => { });
+        Trial trial = Trial.All(spec).Single();
+
+        TrialResult viaEstimators = PdeTrialExecutor.Run(trial, spec, data, reporter: null);
+
+        bool single = data.Pool.Equation == "darcy";
+        var direct = new PdeTrainingOptions
+        {
+            Model = new FnoOptions { Modes = task.Modes, Width = task.Width, InitialStep = single ? 1 : task.InitialStep, Channels = data.Pool.Channels.Count },
+            SingleStep = single,
+            Epochs = spec.Epochs,
+            BatchSize = 4,
+            LearningRate = 0.005,
+            WeightDecay = task.WeightDecay,
+            StepSizeEpochs = task.StepSizeEpochs,
+            Optimizer = new OptimizerSettings { Kind = OptimizerKind.Adam },
+            Seed = 3,
+            Threads = 2,
+            TempBalance = PdeTrainingOptions.DefaultTempBalance(),
+        };
+        using PdeSolver solver = PdeSolver.Train(data.Pool, data.Validation, direct);
+
+        Assert.HasCount(3, viaEstimators.ValidationPerEpoch);
+        CollectionAssert.AreEqual(solver.Result!.Epochs.Select(e => e.Validation!.Metric).ToList(), viaEstimators.ValidationPerEpoch.ToList());
+        Assert.AreEqual(solver.Evaluate(data.Test).NormalizedRmse, viaEstimators.Test, 1e-12);
+        Assert.IsNotEmpty(viaEstimators.LearningRateFactors, "TempBalance ran");
+    }
+}
