@@ -27,9 +27,10 @@ internal static class PredictCommand
         var outputFile = new Option<string>("--output") { Description = "Output file: TSV, or CSV/JSON by its extension.", Required = true };
         var maxLength = new Option<int?>("--max-length") { Description = "Checkpoint folders: longest input in tokens (default: what the position embeddings allow). Saved models keep their own." };
         var threads = new Option<int>("--threads") { Description = "Torch threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var command = new CliCommand("predict", "Class probabilities and predicted labels (or similarity scores) for each row of a TSV/CSV file.")
+        var keep = new Option<string?>("--keep") { Description = "Input columns copied to each output row ahead of the predictions, comma-separated, to join them back (default: the input's 'id' column, any case, if it has one; '' for none)." };
+        var command = new CliCommand("predict", "Class probabilities and predicted labels (or similarity scores) for each row of a TSV/CSV file, one output row per input row, in order.")
         {
-            model, adapter, input, sentence1, sentence2, outputFile, maxLength, threads,
+            model, adapter, input, sentence1, sentence2, outputFile, maxLength, threads, keep,
         };
         command.SetAction(parsed =>
         {
@@ -40,9 +41,15 @@ internal static class PredictCommand
                 DelimitedTable table = DelimitedTable.Read(parsed.GetValue(input)!);
                 int first = table.Column(parsed.GetValue(sentence1)!, "--sentence1");
                 int? second = parsed.GetValue(sentence2) is { } name ? table.Column(name, "--sentence2") : null;
+                int[] kept = KeptColumns(table, parsed.GetValue(keep));
                 float[][] scores = transformer.Predict(table.Rows.Select(r => (r[first], second is int s ? r[s] : null)).ToList());
+                if (scores.Length != table.Rows.Count)
+                {
+                    throw new InvalidDataException($"The model returned {scores.Length} prediction(s) for {table.Rows.Count} row(s) of '{table.Path}'.");
+                }
+
                 string path = parsed.GetValue(outputFile)!;
-                Write(path, transformer.Labels, transformer.IsRegression, scores);
+                Write(path, kept.Select(k => table.Header[k]).ToArray(), table.Rows.Select(r => kept.Select(k => r[k]).ToArray()).ToList(), transformer.Labels, transformer.IsRegression, scores);
                 output.WriteLine($"Wrote {scores.Length} prediction(s) to {path}");
                 return 0;
             }
@@ -80,18 +87,39 @@ internal static class PredictCommand
         return found;
     }
 
-    private static void Write(string path, IReadOnlyList<string> labels, bool regression, float[][] scores)
+    // The --keep columns, or the input's id column (any case) by default.
+    private static int[] KeptColumns(DelimitedTable table, string? keep)
     {
-        string[] header = regression ? new[] { "Score" } : labels.Append("PredictedLabel").ToArray();
-        IEnumerable<string[]> rows = scores.Select(s => regression
+        if (keep is null)
+        {
+            return table.Header.Select((name, index) => (name, index)).Where(c => c.name.Equals("id", StringComparison.OrdinalIgnoreCase)).Select(c => c.index).Take(1).ToArray();
+        }
+
+        return keep.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name => table.Column(name, "--keep")).ToArray();
+    }
+
+    private static void Write(string path, string[] keptHeader, List<string[]> keptRows, IReadOnlyList<string> labels, bool regression, float[][] scores)
+    {
+        string[] header = keptHeader.Concat(regression ? new[] { "Score" } : labels.Append("PredictedLabel")).ToArray();
+        if (header.GroupBy(h => h, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } clash)
+        {
+            throw new ArgumentException($"--keep: the output would have two columns named '{clash.Key}'; keep other columns or rename that one in the input.");
+        }
+
+        IEnumerable<string[]> rows = scores.Select((s, i) => keptRows[i].Concat(regression
             ? new[] { Format(s[0]) }
-            : s.Select(Format).Append(labels[Array.IndexOf(s, s.Max())]).ToArray());
+            : s.Select(Format).Append(labels[Array.IndexOf(s, s.Max())])).ToArray());
         string content;
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
-            var objects = scores.Select(s =>
+            var objects = scores.Select((s, k) =>
             {
                 var row = new Dictionary<string, object>();
+                for (int c = 0; c < keptHeader.Length; c++)
+                {
+                    row[keptHeader[c]] = keptRows[k][c];
+                }
+
                 if (regression)
                 {
                     row["Score"] = s[0];

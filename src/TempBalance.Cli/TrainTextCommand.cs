@@ -151,16 +151,22 @@ internal static class TrainTextCommand
 
         if (!similarity)
         {
-            return ml.Data.LoadFromEnumerable(table.Rows.Select(r => new TextRow { Sentence1 = r[first], Sentence2 = second is int s ? r[s] : "", Label = r[label] }).ToList());
+            // ML.NET would map an empty class name to a missing key and the trainer would skip that row unseen.
+            return ml.Data.LoadFromEnumerable(table.Rows.Select((r, i) => new TextRow
+            {
+                Sentence1 = r[first],
+                Sentence2 = second is int s ? r[s] : "",
+                Label = r[label].Length > 0 ? r[label] : throw new InvalidDataException($"'{path}', line {table.Lines[i]}: the label in column '{columns.Label}' is empty."),
+            }).ToList());
         }
 
         return ml.Data.LoadFromEnumerable(table.Rows.Select((r, i) => new ScoreRow
         {
             Sentence1 = r[first],
             Sentence2 = second is int s ? r[s] : "",
-            Label = float.TryParse(r[label], NumberStyles.Float, CultureInfo.InvariantCulture, out float value)
+            Label = float.TryParse(r[label], NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value)
                 ? value
-                : throw new InvalidDataException($"'{path}' row {i + 1}: label '{r[label]}' in column '{columns.Label}' is not a number."),
+                : throw new InvalidDataException($"'{path}', line {table.Lines[i]}: label '{r[label]}' in column '{columns.Label}' is not a finite number."),
         }).ToList());
     }
 

@@ -4,15 +4,18 @@ namespace Microsoft.ML.TempBalance.IO;
 
 /// <summary>
 /// A TSV or CSV file with a header row. TSV fields are split on tabs; CSV follows RFC 4180 (quoted fields may hold
-/// commas, quotes and newlines).
+/// commas, quotes and newlines). Every line after the header is a row, an empty one included (an empty text in a
+/// one-column file); a row whose field count differs from the header's is refused with its line number, so no row is
+/// dropped or shifted silently. Only the line break that ends the file closes no row.
 /// </summary>
 internal sealed class DelimitedTable
 {
-    private DelimitedTable(string path, IReadOnlyList<string> header, IReadOnlyList<string[]> rows)
+    private DelimitedTable(string path, IReadOnlyList<string> header, IReadOnlyList<string[]> rows, IReadOnlyList<int> lines)
     {
         Path = path;
         Header = header;
         Rows = rows;
+        Lines = lines;
     }
 
     public string Path { get; }
@@ -20,6 +23,9 @@ internal sealed class DelimitedTable
     public IReadOnlyList<string> Header { get; }
 
     public IReadOnlyList<string[]> Rows { get; }
+
+    /// <summary>The 1-based line of the file each row starts on (for messages).</summary>
+    public IReadOnlyList<int> Lines { get; }
 
     public static bool IsCsv(string path) => path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
 
@@ -31,22 +37,23 @@ internal sealed class DelimitedTable
         }
 
         string text = File.ReadAllText(path);
-        List<string[]> records = IsCsv(path) ? ParseCsv(text) : text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).Select(l => l.Split('\t')).ToList();
-        if (records.Count == 0)
+        List<(int Line, string[] Fields)> records = IsCsv(path) ? ParseCsv(text, path) : ParseTsv(text);
+        if (records.Count == 0 || records[0].Fields is [""])
         {
-            throw new InvalidDataException($"'{path}' is empty; expected a header row naming the columns.");
+            throw new InvalidDataException($"'{path}' has no header row on line 1; expected the column names.");
         }
 
-        string[] header = records[0];
-        for (int i = 1; i < records.Count; i++)
+        string[] header = records[0].Fields;
+        foreach ((int line, string[] fields) in records.Skip(1))
         {
-            if (records[i].Length != header.Length)
+            if (fields.Length != header.Length)
             {
-                throw new InvalidDataException($"'{path}': row {i} has {records[i].Length} fields, the header {header.Length}.");
+                string what = fields is [""] ? "is empty" : $"has {fields.Length} field(s)";
+                throw new InvalidDataException($"'{path}', line {line} {what}; the header has {header.Length} columns. Every line after the header must be a complete row.");
             }
         }
 
-        return new DelimitedTable(path, header, records.Skip(1).ToList());
+        return new DelimitedTable(path, header, records.Skip(1).Select(r => r.Fields).ToList(), records.Skip(1).Select(r => r.Line).ToList());
     }
 
     public int Column(string name, string option) =>
@@ -54,17 +61,31 @@ internal sealed class DelimitedTable
             ? index
             : throw new InvalidDataException($"'{Path}' has no column '{name}' ({option}); its columns are: {string.Join(", ", Header)}.");
 
-    private static List<string[]> ParseCsv(string text)
+    // Lines split on \n (a \r before it dropped); the break that ends the file closes no row.
+    private static List<(int Line, string[] Fields)> ParseTsv(string text)
     {
-        var records = new List<string[]>();
+        string[] lines = text.Split('\n');
+        int count = lines.Length > 0 && lines[^1].Length == 0 ? lines.Length - 1 : lines.Length;
+        return Enumerable.Range(0, count).Select(i => (i + 1, lines[i].TrimEnd('\r').Split('\t'))).ToList();
+    }
+
+    private static List<(int Line, string[] Fields)> ParseCsv(string text, string path)
+    {
+        var records = new List<(int, string[])>();
         var fields = new List<string>();
         var field = new StringBuilder();
         bool quoted = false;
+        int line = 1, recordLine = 1;
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
             if (quoted)
             {
+                if (c == '\n')
+                {
+                    line++;
+                }
+
                 if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
                 {
                     field.Append('"');
@@ -95,14 +116,12 @@ internal sealed class DelimitedTable
                     i++;
                 }
 
+                line++;
                 fields.Add(field.ToString());
                 field.Clear();
-                if (fields.Count > 1 || fields[0].Length > 0)
-                {
-                    records.Add(fields.ToArray());
-                }
-
+                records.Add((recordLine, fields.ToArray()));
                 fields.Clear();
+                recordLine = line;
             }
             else
             {
@@ -110,10 +129,15 @@ internal sealed class DelimitedTable
             }
         }
 
+        if (quoted)
+        {
+            throw new InvalidDataException($"'{path}': the quoted field on line {recordLine} is never closed.");
+        }
+
         if (field.Length > 0 || fields.Count > 0)
         {
             fields.Add(field.ToString());
-            records.Add(fields.ToArray());
+            records.Add((recordLine, fields.ToArray()));
         }
 
         return records;

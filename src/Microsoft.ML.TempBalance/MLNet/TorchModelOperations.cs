@@ -53,7 +53,10 @@ public static class TorchModelOperations
     }
 
     /// <summary>Loads a model saved by <see cref="SaveTorchModel"/> in any process.</summary>
-    /// <exception cref="InvalidDataException">The file lacks or mangles the TempBalance entries (named).</exception>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a model zip, or lacks or mangles its entries (ML.NET's or TempBalance's); the message names the file.
+    /// </exception>
     public static ITransformer LoadTorchModel(this ModelOperationsCatalog catalog, string path, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(catalog);
@@ -63,6 +66,25 @@ public static class TorchModelOperations
             throw new FileNotFoundException($"No model at '{path}'.", path);
         }
 
+        try
+        {
+            return Load(catalog, path, out inputSchema);
+        }
+        catch (Exception e) when (e is FormatException or JsonException or InvalidDataException or InvalidOperationException or EndOfStreamException
+            or ArgumentException or KeyNotFoundException or OverflowException or NotSupportedException)
+        {
+            // ML.NET and the zip and JSON readers report a damaged file in their own types and words, without its name.
+            if (e is InvalidDataException && e.Message.Contains(path, StringComparison.Ordinal))
+            {
+                throw;
+            }
+
+            throw new InvalidDataException($"'{path}' is not a readable model saved by SaveTorchModel: {e.Message.Split('\n')[0]}", e);
+        }
+    }
+
+    private static ITransformer Load(ModelOperationsCatalog catalog, string path, out DataViewSchema inputSchema)
+    {
         IHostEnvironment environment = CatalogEnvironment.Of(catalog);
         ITransformer loaded;
         using (TorchPlaceholder.BeginLoad())

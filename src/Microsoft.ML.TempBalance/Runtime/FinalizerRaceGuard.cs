@@ -16,9 +16,10 @@ namespace Microsoft.ML.TempBalance.Runtime;
 /// the collection it needs then runs at the step boundary, on the training thread, when no native call is in
 /// flight, and the budget lets the following steps allocate without another one. When the budget runs out the
 /// runtime closes the region by itself and the next step opens a new one. What it does not cover: a collection
-/// the host forces (<c>GC.Collect</c>), the rare one when a budget runs out mid-step, TempBalance's analysis thread
-/// at the moment a new region opens, and prediction outside training. Process-wide; a no-op when the host already
-/// holds a region or with the environment variable <c>TEMPBALANCE_GC_GUARD=0</c>.
+/// the host forces (<c>GC.Collect</c>) and the rare one when a budget runs out mid-step. Scoring and TempBalance's
+/// analysis thread do not rely on it: their code passes only <see cref="StableScalars"/>, which are never collected.
+/// Process-wide; a no-op when the host already holds a region or with the environment variable
+/// <c>TEMPBALANCE_GC_GUARD=0</c>.
 /// </para>
 /// </summary>
 internal static class FinalizerRaceGuard

@@ -1,3 +1,4 @@
+using Microsoft.ML.TempBalance.Runtime;
 using TorchSharp;
 
 namespace Microsoft.ML.TempBalance.Spectral;
@@ -50,7 +51,8 @@ public static class WeightMatrices
 
         using var scope = torch.NewDisposeScope();
         torch.ScalarType type = weight.dtype;
-        torch.Tensor merged = weight + loraB.to(type).matmul(loraA.to(type)) * scale;
+        // The analysis runs on its own thread during training, outside the engine's no-GC regions: stable scalars only.
+        torch.Tensor merged = weight.add(loraB.to(type).matmul(loraA.to(type)).mul(StableScalars.Of(scale)), StableScalars.One);
         return merged.unsqueeze(0).MoveToOuterDisposeScope();
     }
 

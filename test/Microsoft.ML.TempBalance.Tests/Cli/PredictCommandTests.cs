@@ -48,13 +48,14 @@ public sealed class PredictCommandTests
         Assert.AreEqual(0, code, stderr);
         StringAssert.Contains(stdout, "3 prediction(s)");
         string[] lines = File.ReadAllLines(output);
-        Assert.AreEqual("neg\tneu\tpos\tPredictedLabel", lines[0]);
+        Assert.AreEqual("id\tneg\tneu\tpos\tPredictedLabel", lines[0], "the input's id column comes through by default");
         Assert.HasCount(4, lines);
         using TextCheckpoint model = TextCheckpoint.Load(checkpoint);
         string[] texts = { "hello world", "wow", "" };
         for (int i = 0; i < texts.Length; i++)
         {
-            string[] fields = lines[i + 1].Split('\t');
+            string[] fields = lines[i + 1].Split('\t')[1..];
+            Assert.AreEqual((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), lines[i + 1].Split('\t')[0]);
             double[] expected = Probabilities(model, texts[i], null);
             for (int k = 0; k < 3; k++)
             {
@@ -96,6 +97,80 @@ public sealed class PredictCommandTests
         JsonElement first = document.RootElement[0];
         Assert.AreEqual(1.0, first.GetProperty("a").GetDouble() + first.GetProperty("b").GetDouble(), 1e-5);
         Assert.AreEqual(lines[1].Split(',')[2], first.GetProperty("PredictedLabel").GetString());
+    }
+
+    [TestMethod]
+    public void ABlankLineIsARowAndEveryRowKeepsItsPlace()
+    {
+        using var folder = new TempFolder();
+        string checkpoint = Path.Combine(folder.Path, "ckpt");
+        TinyRobertaFiles.Write(checkpoint, labels: 2);
+        string input = Path.Combine(folder.Path, "in.tsv");
+        File.WriteAllText(input, "Sentence1\nI love this movie\n\nterrible film\n");
+        string output = Path.Combine(folder.Path, "out.tsv");
+        var (code, stdout, stderr) = Run("predict", "--model", checkpoint, "--input", input, "--sentence1", "Sentence1", "--output", output, "--threads", "2");
+        Assert.AreEqual(0, code, stderr);
+        StringAssert.Contains(stdout, "3 prediction(s)");
+        string[] lines = File.ReadAllLines(output);
+        Assert.HasCount(4, lines);
+        using TextCheckpoint model = TextCheckpoint.Load(checkpoint);
+        string[] texts = { "I love this movie", "", "terrible film" };
+        for (int i = 0; i < texts.Length; i++)
+        {
+            double expected = Probabilities(model, texts[i], null)[0];
+            Assert.AreEqual(expected, double.Parse(lines[i + 1].Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture), 1e-6, $"row {i} ('{texts[i]}')");
+        }
+
+        // With two columns a blank line cannot be a row: refused, with its line number.
+        File.WriteAllText(input, "id\tSentence1\n1\thello\n\n3\tworld\n");
+        var refused = Run("predict", "--model", checkpoint, "--input", input, "--sentence1", "Sentence1", "--output", output);
+        Assert.AreEqual(1, refused.Code);
+        StringAssert.Contains(refused.Error, "line 3 is empty");
+
+        // --keep chooses the copied columns; a clash with a prediction column is refused.
+        File.WriteAllText(input, "a\tb\tSentence1\nx\ty\thello\n");
+        Assert.AreEqual(0, Run("predict", "--model", checkpoint, "--input", input, "--sentence1", "Sentence1", "--output", output, "--keep", "b,a").Code);
+        StringAssert.StartsWith(File.ReadAllLines(output)[1], "y\tx\t");
+        File.WriteAllText(input, "PredictedLabel\tSentence1\nx\thello\n");
+        StringAssert.Contains(Run("predict", "--model", checkpoint, "--input", input, "--sentence1", "Sentence1", "--output", output, "--keep", "PredictedLabel").Error, "two columns named 'PredictedLabel'");
+    }
+
+    [TestMethod]
+    public void ABrokenModelFileIsAOneLineError()
+    {
+        using var folder = new TempFolder();
+        string input = Path.Combine(folder.Path, "in.tsv");
+        File.WriteAllText(input, "Sentence1\nhello\n");
+        string notZip = Path.Combine(folder.Path, "model.zip");
+        File.WriteAllText(notZip, "this is not a zip file");
+        var (code, _, stderr) = Run("predict", "--model", notZip, "--input", input, "--sentence1", "Sentence1", "--output", Path.Combine(folder.Path, "o.tsv"));
+        Assert.AreEqual(1, code);
+        Assert.HasCount(1, stderr.TrimEnd().Split('\n'), stderr);
+        StringAssert.Contains(stderr, notZip);
+
+        // A real saved model whose TempBalance manifest is not JSON.
+        string checkpoint = Path.Combine(folder.Path, "ckpt");
+        TinyRobertaFiles.Write(checkpoint, labels: 0);
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(new[] { new LabelledText { Sentence1 = "hello", Label = "a" }, new LabelledText { Sentence1 = "world", Label = "b" } });
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.TextClassification(PretrainedEncoder.FromFolder(checkpoint), maxEpochs: 1, batchSize: 2)).Fit(train);
+        string zip = Path.Combine(folder.Path, "saved.zip");
+        ml.Model.SaveTorchModel(model, train.Schema, zip);
+        model.LastTransformer.Dispose();
+        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            System.IO.Compression.ZipArchiveEntry manifest = archive.Entries.Single(e => e.Name == "manifest.json" && e.FullName.Contains("TempBalance", StringComparison.OrdinalIgnoreCase));
+            string name = manifest.FullName;
+            manifest.Delete();
+            using var writer = new StreamWriter(archive.CreateEntry(name).Open());
+            writer.Write("{ not json");
+        }
+
+        var broken = Run("predict", "--model", zip, "--input", input, "--sentence1", "Sentence1", "--output", Path.Combine(folder.Path, "o.tsv"));
+        Assert.AreEqual(1, broken.Code);
+        Assert.HasCount(1, broken.Error.TrimEnd().Split('\n'), broken.Error);
+        StringAssert.Contains(broken.Error, zip);
     }
 
     public sealed class LabelledText

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Microsoft.ML.TempBalance.Runtime;
 
 namespace Microsoft.ML.TempBalance.SciML.Models;
 
@@ -62,7 +63,7 @@ public abstract class FnoModel : nn.Module<Tensor, Tensor, Tensor>
         var layers = new[] { (conv0, w0), (conv1, w1), (conv2, w2), (conv3, w3) };
         for (int k = 0; k < layers.Length; k++)
         {
-            x = layers[k].Item1.forward(x) + layers[k].Item2.forward(x);
+            x = layers[k].Item1.forward(x).add(layers[k].Item2.forward(x), StableScalars.One);
             if (k < layers.Length - 1)
             {
                 x = nn.functional.gelu(x);

@@ -1,5 +1,6 @@
 using Microsoft.ML.TempBalance.Checkpoints;
 using TorchSharp;
+using Microsoft.ML.TempBalance.Runtime;
 
 namespace Microsoft.ML.TempBalance.SciML.Training;
 
@@ -92,7 +93,7 @@ internal sealed class FieldNormalizer : IDisposable
     public torch.Tensor Encode(torch.Tensor window) => (window - InputMean) / InputStd;
 
     /// <summary>output · std + mean for network outputs [batch, space..., 1, channel].</summary>
-    public torch.Tensor Decode(torch.Tensor output) => output * OutputStd + OutputMean;
+    public torch.Tensor Decode(torch.Tensor output) => (output * OutputStd).add(OutputMean, StableScalars.One);
 
     public void Dispose()
     {

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Microsoft.ML.TempBalance.Runtime;
 
 namespace Microsoft.ML.TempBalance.Text.Modules;
 
@@ -44,15 +45,16 @@ internal sealed class EncoderEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         Tensor positions;
         if (_family == EncoderFamily.Roberta)
         {
-            Tensor real = ids.ne(_padId).to(int64);
-            positions = real.cumsum(1).mul(real).add(_padId);
+            Tensor real = ids.ne(StableScalars.Of(_padId)).to(int64);
+            positions = real.cumsum(1).mul(real).add(StableScalars.Of(_padId), StableScalars.One);
         }
         else
         {
-            positions = arange(ids.shape[1], int64, ids.device).unsqueeze(0).expand(ids.shape[0], -1);
+            positions = arange(StableScalars.Of(0L), StableScalars.Of(ids.shape[1]), StableScalars.One, int64, ids.device).unsqueeze(0).expand(ids.shape[0], -1);
         }
 
-        Tensor embedded = word_embeddings.forward(ids) + token_type_embeddings.forward(types) + position_embeddings.forward(positions);
+        // Scoring runs outside the engine's no-GC regions: every number reaches libtorch as a StableScalars one.
+        Tensor embedded = word_embeddings.forward(ids).add(token_type_embeddings.forward(types), StableScalars.One).add(position_embeddings.forward(positions), StableScalars.One);
         return dropout.forward(LayerNorm.forward(embedded)).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Microsoft.ML.TempBalance.Runtime;
 
 namespace Microsoft.ML.TempBalance.Text.Modules;
 
@@ -81,5 +82,6 @@ internal sealed class EncoderIntermediate : nn.Module<Tensor, Tensor>
 
     // Hugging Face's NewGELUActivation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
     private static Tensor GeluTanh(Tensor x) =>
-        x.mul(0.5).mul(x.pow(3).mul(0.044715).add(x).mul(Math.Sqrt(2.0 / Math.PI)).tanh().add(1.0));
+        x.mul(StableScalars.Of(0.5)).mul(x.pow(StableScalars.Of(3L)).mul(StableScalars.Of(0.044715)).add(x, StableScalars.One)
+            .mul(StableScalars.Of(Math.Sqrt(2.0 / Math.PI))).tanh().add(StableScalars.Of(1.0), StableScalars.One));
 }

@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Microsoft.ML.TempBalance.Runtime;
 
 namespace Microsoft.ML.TempBalance.Text.Modules;
 
@@ -31,7 +32,8 @@ internal sealed class EncoderModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         Tensor hidden = embeddings.forward(ids, types);
         // Hugging Face's extended mask: 0 where attended, the dtype's lowest value where masked.
-        Tensor additive = (1.0 - mask.to(hidden.dtype)).mul(hidden.dtype == float64 ? double.MinValue : float.MinValue).unsqueeze(1).unsqueeze(1);
+        Tensor attended = mask.to(hidden.dtype);
+        Tensor additive = ones_like(attended).sub(attended).mul(StableScalars.Of(hidden.dtype == float64 ? double.MinValue : float.MinValue)).unsqueeze(1).unsqueeze(1);
         return encoder.forward(hidden, additive).MoveToOuterDisposeScope();
     }
 

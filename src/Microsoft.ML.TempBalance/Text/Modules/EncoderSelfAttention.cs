@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Microsoft.ML.TempBalance.Runtime;
 
 namespace Microsoft.ML.TempBalance.Text.Modules;
 
@@ -31,7 +32,7 @@ internal sealed class EncoderSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], length = hidden.shape[1], size = hidden.shape[2] / _heads;
         Tensor Heads(Tensor t) => t.view(batch, length, _heads, size).transpose(1, 2);
-        Tensor scores = Heads(query.forward(hidden)).matmul(Heads(key.forward(hidden)).transpose(-1, -2)).div(Math.Sqrt(size)).add(additiveMask);
+        Tensor scores = Heads(query.forward(hidden)).matmul(Heads(key.forward(hidden)).transpose(-1, -2)).div(StableScalars.Of(Math.Sqrt(size))).add(additiveMask, StableScalars.One);
         Tensor context = dropout.forward(scores.softmax(-1)).matmul(Heads(value.forward(hidden)));
         return context.transpose(1, 2).reshape(batch, length, hidden.shape[2]).MoveToOuterDisposeScope();
     }

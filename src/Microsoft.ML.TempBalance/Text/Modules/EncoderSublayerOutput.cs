@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Microsoft.ML.TempBalance.Runtime;
 
 namespace Microsoft.ML.TempBalance.Text.Modules;
 
@@ -24,6 +25,6 @@ internal sealed class EncoderSublayerOutput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return LayerNorm.forward(dropout.forward(dense.forward(x)) + residual).MoveToOuterDisposeScope();
+        return LayerNorm.forward(dropout.forward(dense.forward(x)).add(residual, StableScalars.One)).MoveToOuterDisposeScope();
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.ML.TempBalance.Spectral;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Microsoft.ML.TempBalance.Runtime;
 
 namespace Microsoft.ML.TempBalance.Text.Modules;
 
@@ -60,7 +61,7 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>, ILoraAdapted
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor adapted = dropout.forward(x).matmul(lora_A.t()).matmul(lora_B.t()).mul(Scaling);
-        return nn.functional.linear(x, weight, bias).add(adapted).MoveToOuterDisposeScope();
+        Tensor adapted = dropout.forward(x).matmul(lora_A.t()).matmul(lora_B.t()).mul(StableScalars.Of(Scaling));
+        return nn.functional.linear(x, weight, bias).add(adapted, StableScalars.One).MoveToOuterDisposeScope();
     }
 }
