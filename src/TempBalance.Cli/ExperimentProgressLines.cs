@@ -49,7 +49,8 @@ internal sealed class ExperimentProgressLines(TextWriter output, int epochs) : I
         int done = epoch.Epoch + 1;
         double left = _trialSeconds / done * Math.Max(0, epochs - done);
         string validation = epoch.Validation is { } v ? string.Create(CultureInfo.InvariantCulture, $", validation {v.Name} {v.Metric:G5}") : "";
-        string alpha = double.IsNaN(epoch.AlphaStd) ? "" : string.Create(CultureInfo.InvariantCulture, $", alpha std {epoch.AlphaStd:F3}");
+        string alpha = double.IsNaN(epoch.AlphaStd) ? "" : string.Create(CultureInfo.InvariantCulture, $", alpha std {epoch.AlphaStd:F3}")
+            + (double.IsNaN(epoch.BlockAlphaStd) ? "" : string.Create(CultureInfo.InvariantCulture, $" (blocks {epoch.BlockAlphaStd:F3})"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    epoch {done}/{epochs} {Bar(done, epochs)} loss {epoch.TrainLoss:G5}{validation}{alpha}, trial {Left(left)}"));
     }
 

@@ -37,6 +37,9 @@ public sealed class BalanceUpdate : EventArgs
     /// <summary>Standard deviation of alpha over eligible layers (the paper's layer-imbalance diagnostic).</summary>
     public double AlphaStd => Report.Summary.AlphaStd;
 
+    /// <summary>Standard deviation of the block alphas (the paper's diagnostic for transformers; NaN without blocks).</summary>
+    public double BlockAlphaStd => Report.Summary.BlockAlphaStd;
+
     /// <summary>Wall time of the analysis.</summary>
     public double AnalysisSeconds { get; }
 

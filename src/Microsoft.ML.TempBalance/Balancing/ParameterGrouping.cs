@@ -110,11 +110,8 @@ public sealed class ParameterGrouping
                 }
 
                 string full = moduleName.Length == 0 ? local : $"{moduleName}.{local}";
+                // A Fourier layer's spectral weights belong to the unit named after their module, like a Linear's.
                 string? unit = mode == BalanceUnit.Block ? LayerNaming.BlockOf(full) : moduleUnit;
-                if (mode == BalanceUnit.Layer && unitNames.Contains(full))
-                {
-                    unit = full; // a Fourier spectral weight is its own layer
-                }
 
                 if (unit is not null && (!unitNames.Contains(unit) || IsExcluded(full, excluded)))
                 {

@@ -2,7 +2,13 @@ using Microsoft.ML.TempBalance.Spectral;
 
 namespace Microsoft.ML.TempBalance.Balancing;
 
-/// <summary>Settings of the TempBalance scheduler. The defaults are the paper's RoBERTa setting (TB_Sigmoid, blocks).</summary>
+/// <summary>
+/// Settings of the TempBalance scheduler. A bare instance is the method's generic core: TB_Sigmoid (s_low 2, s_high 1,
+/// τ 10) on alpha, blocks where the model has them, the ESD re-measured every epoch, nothing excluded. The settings the
+/// paper used come from the trainers: <c>EncoderTextClassificationTrainer.Defaults.TempBalance()</c> (its RoBERTa
+/// setting: the reference cadence, MinEigenvalues 50, the head excluded) and <c>PdeTrainingOptions.DefaultTempBalance()</c>
+/// (its SciML setting: per layer, every epoch, MinEigenvalues 12).
+/// </summary>
 public sealed record TempBalanceOptions
 {
     /// <summary>Scores to factors; <see cref="SigmoidMapping"/> (s_low 2, s_high 1, τ 10) by default.</summary>

@@ -39,13 +39,12 @@ internal static class LayerCollector
 
             if (options.IncludeSpectralWeights)
             {
-                foreach ((string parameterName, Parameter parameter) in child.named_parameters(recurse: false))
+                // One layer per Fourier layer: every frequency corner's modes (weights1, weights2, ...) in one ESD, as
+                // a convolution pools its kernel positions (spec decision 10).
+                var parts = child.named_parameters(recurse: false).Where(p => LayerNaming.IsSpectralWeight(p.name)).ToList();
+                if (parts.Count > 0)
                 {
-                    if (LayerNaming.IsSpectralWeight(parameterName))
-                    {
-                        string full = name.Length == 0 ? parameterName : $"{name}.{parameterName}";
-                        layers.Add(new LayerWeight(full, LayerKind.FourierSpectral, block, parameter));
-                    }
+                    layers.Add(Fourier(name.Length == 0 ? parts[0].name : name, block, parts.Select(p => (torch.Tensor)p.parameter).ToList()));
                 }
             }
         }
@@ -61,14 +60,19 @@ internal static class LayerCollector
     public static List<LayerWeight> FromTensors(IReadOnlyDictionary<string, torch.Tensor> tensors, SpectralAnalyzerOptions options)
     {
         var layers = new List<LayerWeight>();
+        var fourierModules = new HashSet<string>(StringComparer.Ordinal);
         // A checkpoint's header order is alphabetical; numeric-aware order puts layer.2 before layer.10.
         foreach ((string name, torch.Tensor tensor) in tensors.OrderBy(t => t.Key, NaturalNameComparer.Instance))
         {
             if (LayerNaming.IsSpectralWeight(name))
             {
-                if (options.IncludeSpectralWeights)
+                // The first corner of a Fourier layer brings its siblings (same module, weightsN).
+                string owner = ModuleOf(name);
+                if (options.IncludeSpectralWeights && fourierModules.Add(owner))
                 {
-                    layers.Add(new LayerWeight(name, LayerKind.FourierSpectral, LayerNaming.BlockOf(name), tensor));
+                    var parts = tensors.Where(t => LayerNaming.IsSpectralWeight(t.Key) && ModuleOf(t.Key) == owner)
+                        .OrderBy(t => t.Key, NaturalNameComparer.Instance).Select(t => t.Value).ToList();
+                    layers.Add(Fourier(owner.Length == 0 ? name : owner, LayerNaming.BlockOf(name), parts));
                 }
 
                 continue;
@@ -114,6 +118,12 @@ internal static class LayerCollector
 
         return layers;
     }
+
+    private static string ModuleOf(string parameterName) =>
+        parameterName.Contains('.') ? parameterName[..parameterName.LastIndexOf('.')] : "";
+
+    private static LayerWeight Fourier(string name, string? block, IReadOnlyList<torch.Tensor> parts) =>
+        new(name, LayerKind.FourierSpectral, block, parts[0]) { SpectralParts = parts };
 
     private static bool IsLoraFactor(string name) =>
         name.Contains(".lora_A.", StringComparison.Ordinal) || name.Contains(".lora_B.", StringComparison.Ordinal);

@@ -121,7 +121,9 @@ public sealed class SpectralAnalyzer
             LayerKind.Linear or LayerKind.Embedding => WeightMatrices.Linear(weight),
             LayerKind.LoraLinear => LoraMatrices(layer),
             LayerKind.Conv1d or LayerKind.Conv2d or LayerKind.ConvTranspose => WeightMatrices.Convolution(weight),
-            LayerKind.FourierSpectral => WeightMatrices.Fourier(weight),
+            LayerKind.FourierSpectral => layer.SpectralParts is { Count: > 1 } parts
+                ? torch.cat(parts.Select(p => WeightMatrices.Fourier(p.detach())).ToArray(), 0)
+                : WeightMatrices.Fourier(weight),
             _ => throw new InvalidOperationException($"Unhandled layer kind {layer.Kind}."),
         };
     }

@@ -145,6 +145,6 @@ internal static class TextFineTuning
         }
 
         private void Trace(BalanceUpdate update) =>
-            channel.Trace(MessageSensitivity.None, $"TempBalance at step {update.Step}: alpha mean {update.AlphaMean:F3}, std {update.AlphaStd:F3}, factors {string.Join(" ", update.Units.Select(u => u.Factor.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
+            channel.Trace(MessageSensitivity.None, $"TempBalance at step {update.Step}: alpha mean {update.AlphaMean:F3}, std {update.AlphaStd:F3} across layers, {update.BlockAlphaStd:F3} across blocks, factors {string.Join(" ", update.Units.Select(u => u.Factor.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
     }
 }

@@ -7,4 +7,11 @@ namespace Microsoft.ML.TempBalance.Training;
 /// <param name="LearningRate">Base learning rate of the epoch's last step.</param>
 /// <param name="AlphaStd">Std of alpha across layers at the last TempBalance analysis (NaN without TempBalance).</param>
 /// <param name="Seconds">Wall time of the epoch, validation included.</param>
-public sealed record EpochSummary(int Epoch, double TrainLoss, ValidationResult? Validation, double LearningRate, double AlphaStd, double Seconds);
+public sealed record EpochSummary(int Epoch, double TrainLoss, ValidationResult? Validation, double LearningRate, double AlphaStd, double Seconds)
+{
+    /// <summary>
+    /// Std of the block alphas at the last TempBalance analysis: the paper's diagnostic for transformers (NaN without
+    /// TempBalance or without blocks).
+    /// </summary>
+    public double BlockAlphaStd { get; init; } = double.NaN;
+}

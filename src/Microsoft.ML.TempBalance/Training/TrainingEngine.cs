@@ -118,7 +118,10 @@ public sealed class TrainingEngine
                 }
 
                 var summary = new EpochSummary(epoch, lossSum / stepsPerEpoch, validation, schedule.LearningRateAt(step - 1),
-                    balancer?.LastUpdate?.AlphaStd ?? double.NaN, epochClock.Elapsed.TotalSeconds);
+                    balancer?.LastUpdate?.AlphaStd ?? double.NaN, epochClock.Elapsed.TotalSeconds)
+                {
+                    BlockAlphaStd = balancer?.LastUpdate?.BlockAlphaStd ?? double.NaN,
+                };
                 epochs.Add(summary);
                 reporter.EpochCompleted(summary);
                 reporter.Message(Describe(summary));
@@ -247,7 +250,8 @@ public sealed class TrainingEngine
         Invariant($"Epoch {epoch.Epoch + 1}: loss {epoch.TrainLoss:G5}")
         + (epoch.Validation is { } v ? Invariant($", {v.Name} {v.Metric:G5}") : "")
         + Invariant($", lr {epoch.LearningRate:G4}")
-        + (double.IsNaN(epoch.AlphaStd) ? "" : Invariant($", alpha std {epoch.AlphaStd:F3}"))
+        + (double.IsNaN(epoch.AlphaStd) ? "" : Invariant($", alpha std {epoch.AlphaStd:F3} across layers"))
+        + (double.IsNaN(epoch.BlockAlphaStd) ? "" : Invariant($", {epoch.BlockAlphaStd:F3} across blocks"))
         + Invariant($" ({epoch.Seconds:F1} s)");
 
     private sealed class SilentReporter : ITrainingReporter

@@ -142,7 +142,8 @@ internal sealed class EpochLines : ITrainingReporter
 {
     public void EpochCompleted(EpochSummary epoch)
     {
-        string spread = double.IsNaN(epoch.AlphaStd) ? "" : Invariant($", alpha std across layers {epoch.AlphaStd:F3}");
+        string spread = (double.IsNaN(epoch.AlphaStd) ? "" : Invariant($", alpha std across layers {epoch.AlphaStd:F3}"))
+            + (double.IsNaN(epoch.BlockAlphaStd) ? "" : Invariant($", across blocks {epoch.BlockAlphaStd:F3}"));
         Console.WriteLine(Invariant($"  epoch {epoch.Epoch + 1}: loss {epoch.TrainLoss:F4}, validation {epoch.Validation?.Name} {epoch.Validation?.Metric:F3}{spread}, {epoch.Seconds:F0} s"));
     }
 }

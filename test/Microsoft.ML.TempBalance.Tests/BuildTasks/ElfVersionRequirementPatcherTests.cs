@@ -116,15 +116,17 @@ public sealed class ElfVersionRequirementPatcherTests
     [TestMethod]
     public void TheBuildOutputCopyIsPatchedAndThePackageCacheIsNot()
     {
-        if (!OperatingSystem.IsLinux())
+        // The fix and this check are about the linux-x64 TorchSharp binary and a Debian-style libstdc++ path.
+        const string HostLibrary = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64 || !File.Exists(HostLibrary))
         {
-            Assert.Inconclusive("The native fix acts on Linux only.");
+            Assert.Inconclusive($"The native fix acts on linux-x64 with {HostLibrary}; this host is {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}.");
         }
 
         string output = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
         Assert.IsTrue(File.Exists(output), $"expected the native library at {output}");
         bool hostHasVersion = ElfVersionRequirementPatcher.ReadDefinedVersions(
-            File.ReadAllBytes("/usr/lib/x86_64-linux-gnu/libstdc++.so.6"), "libstdc++").Contains(Version);
+            File.ReadAllBytes(HostLibrary), "libstdc++").Contains(Version);
         var outputRequirement = ElfVersionRequirementPatcher.ReadRequirements(File.ReadAllBytes(output), output)
             .Single(r => r.Version == Version);
         Assert.AreEqual(!hostHasVersion, (outputRequirement.Flags & ElfVersionRequirementPatcher.WeakFlag) != 0);

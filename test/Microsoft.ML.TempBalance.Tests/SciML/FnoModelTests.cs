@@ -90,10 +90,13 @@ public sealed class FnoModelTests
         Assert.IsNull(grouping.UnitOf("conv0.weights1"), "spectral weights stay at the base rate (spec decision 10)");
 
         ParameterGrouping optIn = ParameterGrouping.Create(fno, options with { Analyzer = options.Analyzer with { IncludeSpectralWeights = true } });
-        Assert.AreEqual("conv2.weights2", optIn.UnitOf("conv2.weights2"));
+        // One unit per Fourier layer: both frequency corners of conv2 share its rate (spec decision 10 pools all modes).
+        Assert.AreEqual("conv2", optIn.UnitOf("conv2.weights1"));
+        Assert.AreEqual("conv2", optIn.UnitOf("conv2.weights2"));
+        CollectionAssert.AreEquivalent(new[] { "conv2.weights1", "conv2.weights2" }, optIn.Units.Single(u => u.Name == "conv2").Parameters.ToArray());
         SpectralReport report = new SpectralAnalyzer(options.Analyzer with { IncludeSpectralWeights = true }).Analyze(fno);
-        Assert.AreEqual(LayerKind.FourierSpectral, report["conv0.weights1"].Kind);
-        Assert.AreEqual(12 * 12 * 20, report["conv0.weights1"].EigenvalueCount, "one 20 x 20 complex matrix per retained mode, pooled");
+        Assert.AreEqual(LayerKind.FourierSpectral, report["conv0"].Kind);
+        Assert.AreEqual(2 * 12 * 12 * 20, report["conv0"].EigenvalueCount, "one 20 x 20 complex matrix per retained mode of both corners, pooled");
         Assert.IsFalse(report["fc2"].Eligible, "fc2 (128 -> 1) has 1 eigenvalue < 12");
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.ML.TempBalance.SciML;
 using Microsoft.ML.TempBalance.SciML.Generators;
 using Microsoft.ML.TempBalance.SciML.Models;
 using Microsoft.ML.TempBalance.SciML.Training;
+using Microsoft.ML.TempBalance.Training;
 
 namespace Microsoft.ML.TempBalance.Tests.SciML;
 
@@ -93,26 +94,41 @@ public sealed class PdeSolverTests
     }
 
     [TestMethod]
-    [DataRow(RolloutMode.FullRollout)]
-    [DataRow(RolloutMode.Pushforward)]
-    [DataRow(RolloutMode.TeacherForcing)]
-    public void UNetTrainsInEveryRolloutModeWithTempBalance(RolloutMode mode)
+    public void UNetTrainsInEveryRolloutModeWithTempBalanceAndTheModesDiffer()
     {
         PdeDataset train = PdeGenerators.Burgers(samples: 16, resolution: 32, nu: 0.01, frames: 8, endTime: 0.14, seed: 3);
-        var options = new PdeTrainingOptions
+        (float[] Weights, TrainingResult Result) Train(RolloutMode mode, int unrollSteps)
         {
-            ModelKind = PdeModelKind.UNet,
-            UNetFeatures = 16,
-            Model = new FnoOptions { InitialStep = 3, Channels = 1 },
-            Rollout = mode,
-            UnrollSteps = 2,
-            Epochs = 6, BatchSize = 8, LearningRate = 3e-3, Seed = 2, Threads = AssemblySetup.TorchThreads,
-            TempBalance = PdeTrainingOptions.DefaultTempBalance(0.5) with { Analyzer = PdeTrainingOptions.DefaultTempBalance().Analyzer with { MinEigenvalues = 4 } },
-        };
-        using PdeSolver solver = PdeSolver.Train(train, null, options);
-        Assert.IsLessThan(solver.Result!.Epochs[0].TrainLoss, solver.Result.Epochs[^1].TrainLoss, $"{mode}");
-        Assert.IsTrue(solver.Result.Grouping.Units.Any(u => u.Name == "upconv1"));
-        Assert.AreEqual("encoder1.enc1conv2", solver.Result.Grouping.UnitOf("encoder1.enc1norm2.bias"), "the second norm follows the second conv");
+            var options = new PdeTrainingOptions
+            {
+                ModelKind = PdeModelKind.UNet,
+                UNetFeatures = 16,
+                Model = new FnoOptions { InitialStep = 3, Channels = 1 },
+                Rollout = mode,
+                UnrollSteps = unrollSteps,
+                Epochs = 6, BatchSize = 8, LearningRate = 3e-3, Seed = 2, Threads = AssemblySetup.TorchThreads,
+                TempBalance = PdeTrainingOptions.DefaultTempBalance(0.5) with { Analyzer = PdeTrainingOptions.DefaultTempBalance().Analyzer with { MinEigenvalues = 4 } },
+            };
+            using PdeSolver solver = PdeSolver.Train(train, null, options);
+            Assert.IsLessThan(solver.Result!.Epochs[0].TrainLoss, solver.Result.Epochs[^1].TrainLoss, $"{mode} learns");
+            Assert.IsTrue(solver.Result.Grouping.Units.Any(u => u.Name == "upconv1"));
+            Assert.AreEqual("encoder1.enc1conv2", solver.Result.Grouping.UnitOf("encoder1.enc1norm2.bias"), "the second norm follows the second conv");
+            return (solver.Model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray(), solver.Result);
+        }
+
+        // 8 frames after 3 context frames leave 5 predicted ones.
+        var full = Train(RolloutMode.FullRollout, unrollSteps: 2);
+        var pushforwardAll = Train(RolloutMode.Pushforward, unrollSteps: 5);
+        var pushforward = Train(RolloutMode.Pushforward, unrollSteps: 2);
+        var teacher = Train(RolloutMode.TeacherForcing, unrollSteps: 2);
+
+        // Pushforward through every predicted frame is the full rollout; with 2 it scores (and back-propagates) 2 of 5
+        // frames, so its first loss is smaller; teacher forcing feeds true frames, so its loss is another sum again.
+        CollectionAssert.AreEqual(full.Weights, pushforwardAll.Weights, "pushforward over all 5 frames = full rollout");
+        Assert.IsLessThan(full.Result.Epochs[0].TrainLoss, pushforward.Result.Epochs[0].TrainLoss, "pushforward(2) sums fewer frames");
+        Assert.IsGreaterThan(1e-6, Math.Abs(teacher.Result.Epochs[0].TrainLoss - full.Result.Epochs[0].TrainLoss), "teacher forcing differs from the rollout");
+        CollectionAssert.AreNotEqual(full.Weights, teacher.Weights);
+        CollectionAssert.AreNotEqual(full.Weights, pushforward.Weights);
     }
 
     [TestMethod]

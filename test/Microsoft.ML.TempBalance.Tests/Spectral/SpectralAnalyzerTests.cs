@@ -242,13 +242,17 @@ public sealed class SpectralAnalyzerTests
     public void FourierSpectralWeightsArePooledPerModeOnlyOnRequest()
     {
         torch.manual_seed(8);
-        using var weights = torch.randn(6, 5, 3, 2); // (in, out, modes, real/imag)
-        var tensors = new Dictionary<string, torch.Tensor> { ["conv0.weights1"] = weights };
+        using var weights = torch.randn(6, 5, 3, 2); // (in, out, modes, real/imag): one frequency corner
+        using var corner = torch.randn(6, 5, 3, 2); // the other corner of the same layer
+        var tensors = new Dictionary<string, torch.Tensor> { ["conv0.weights1"] = weights, ["conv0.weights2"] = corner };
         Assert.IsEmpty(new SpectralAnalyzer(AnyCount).Analyze(tensors, "fno").Layers);
-        LayerSpectrum layer = new SpectralAnalyzer(AnyCount with { IncludeSpectralWeights = true, UseFloat64 = true }).Analyze(tensors, "fno")["conv0.weights1"];
+        SpectralReport report = new SpectralAnalyzer(AnyCount with { IncludeSpectralWeights = true, UseFloat64 = true }).Analyze(tensors, "fno");
+        LayerSpectrum layer = report.Layers.Single();
+        Assert.AreEqual("conv0", layer.Name, "the two corners are one layer");
         Assert.AreEqual(LayerKind.FourierSpectral, layer.Kind);
         using var complex = torch.view_as_complex(weights.to(torch.float64));
-        var expected = Enumerable.Range(0, 3).SelectMany(m => KnownSpectra.SquaredSingularValues(complex[.., .., m])).Order().ToArray();
+        using var complex2 = torch.view_as_complex(corner.to(torch.float64));
+        var expected = Enumerable.Range(0, 3).SelectMany(m => KnownSpectra.SquaredSingularValues(complex[.., .., m]).Concat(KnownSpectra.SquaredSingularValues(complex2[.., .., m]))).Order().ToArray();
         AssertClose(expected, layer.Eigenvalues, 1e-8);
     }
 

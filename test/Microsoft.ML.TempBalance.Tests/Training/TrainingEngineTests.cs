@@ -78,9 +78,15 @@ public sealed class TrainingEngineTests
         Assert.AreEqual(BalanceUnit.Block, result.Grouping.Mode);
         Assert.AreEqual(result.Steps, result.BalanceUpdates.Count, "reference cadence with 4 batches per epoch: every step");
         Assert.IsTrue(messages.Lines[0].Contains("TempBalance TB_Sigmoid over 2 block(s)", StringComparison.Ordinal), messages.Lines[0]);
-        Assert.IsTrue(messages.Lines.Any(l => l.StartsWith("Epoch 12: loss", StringComparison.Ordinal) && l.Contains("alpha std", StringComparison.Ordinal)));
+        Assert.IsTrue(messages.Lines.Any(l => l.StartsWith("Epoch 12: loss", StringComparison.Ordinal) && l.Contains("alpha std", StringComparison.Ordinal) && l.Contains("across blocks", StringComparison.Ordinal)));
         Assert.HasCount(12, messages.Epochs);
         Assert.IsTrue(result.Epochs.All(e => double.IsFinite(e.AlphaStd)));
+
+        // The paper's diagnostic for transformers is the spread of the block alphas, the scores the blocks were balanced on.
+        double[] blockAlphas = result.BalanceUpdates[^1].Units.Select(u => u.Score).ToArray();
+        Assert.HasCount(2, blockAlphas);
+        double mean = blockAlphas.Average();
+        Assert.AreEqual(Math.Sqrt(blockAlphas.Average(a => (a - mean) * (a - mean))), result.Epochs[^1].BlockAlphaStd, 1e-9);
     }
 
     [TestMethod]
@@ -157,12 +163,16 @@ public sealed class TrainingEngineTests
         torch.manual_seed(1);
         using var model = new TinyMlp(16, 16, 4);
         using var task = new RegressionTask(examples: 32, input: 16, output: 4, seed: 2);
-        // A large constant rate makes validation bounce, so the best epoch is usually not the last one.
+        // A large constant rate makes validation bounce, so (with these seeds) the best epoch is not the last one and
+        // the restore has something to undo.
         TrainingResult result = new TrainingEngine(Regression(OptimizerKind.Sgd, false, false, 0.9) with { Epochs = 8 }).Train(model, task);
         int best = result.Epochs.Select((e, i) => (e.Validation!.Metric, i)).MinBy(x => x.Metric).i;
         Assert.AreEqual(best, result.BestEpoch);
+        Assert.IsLessThan(result.Epochs.Count - 1, best, "this case needs a best epoch before the last");
         using var noGrad = torch.no_grad();
-        Assert.AreEqual(result.Epochs[best].Validation!.Metric, task.Validate(model)!.Metric, 1e-6);
+        double restored = task.Validate(model)!.Metric;
+        Assert.AreEqual(result.Epochs[best].Validation!.Metric, restored, 1e-6);
+        Assert.IsGreaterThan(1e-3, Math.Abs(result.Epochs[^1].Validation!.Metric - restored), "the model is not the last epoch's");
     }
 
     [TestMethod]
