@@ -74,34 +74,47 @@ internal sealed class SafetensorsHeader
 
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            try
             {
-                throw Invalid(source, $"the header must be a JSON object, found {document.RootElement.ValueKind}");
+                return Read(document, dataLength, dataStart, source);
             }
-
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            var tensors = new List<SafetensorsTensorInfo>();
-            IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
-            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            catch (InvalidOperationException e)
             {
-                if (!names.Add(property.Name))
-                {
-                    throw Invalid(source, $"duplicate entry '{property.Name}' in the header");
-                }
-
-                if (property.Name == MetadataKey)
-                {
-                    metadata = ParseMetadata(property.Value, source);
-                }
-                else
-                {
-                    tensors.Add(ParseTensor(property.Name, property.Value, dataLength, source));
-                }
+                // System.Text.Json reports invalid UTF-8 inside a name or string only when it is read, this way.
+                throw Invalid(source, $"the header is not valid UTF-8 JSON ({e.Message})");
             }
-
-            CheckLayout(tensors, dataLength, source);
-            return new SafetensorsHeader(tensors, metadata, dataStart);
         }
+    }
+
+    private static SafetensorsHeader Read(JsonDocument document, long dataLength, long dataStart, string source)
+    {
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw Invalid(source, $"the header must be a JSON object, found {document.RootElement.ValueKind}");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var tensors = new List<SafetensorsTensorInfo>();
+        IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
+        foreach (JsonProperty property in document.RootElement.EnumerateObject())
+        {
+            if (!names.Add(property.Name))
+            {
+                throw Invalid(source, $"duplicate entry '{property.Name}' in the header");
+            }
+
+            if (property.Name == MetadataKey)
+            {
+                metadata = ParseMetadata(property.Value, source);
+            }
+            else
+            {
+                tensors.Add(ParseTensor(property.Name, property.Value, dataLength, source));
+            }
+        }
+
+        CheckLayout(tensors, dataLength, source);
+        return new SafetensorsHeader(tensors, metadata, dataStart);
     }
 
     internal static InvalidDataException Invalid(string source, string problem) =>

@@ -71,15 +71,18 @@ public static class TorchModelOperations
             return Load(catalog, path, out inputSchema);
         }
         catch (Exception e) when (e is FormatException or JsonException or InvalidDataException or InvalidOperationException or EndOfStreamException
-            or ArgumentException or KeyNotFoundException or OverflowException or NotSupportedException)
+            or ArgumentException or KeyNotFoundException or OverflowException or NotSupportedException or FileNotFoundException
+            or FileLoadException or System.Reflection.TargetInvocationException)
         {
+            // ML.NET builds transformers by reflection: the real error is inside.
+            Exception cause = e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : e;
             // ML.NET and the zip and JSON readers report a damaged file in their own types and words, without its name.
-            if (e is InvalidDataException && e.Message.Contains(path, StringComparison.Ordinal))
+            if (cause is InvalidDataException && cause.Message.Contains(path, StringComparison.Ordinal))
             {
-                throw;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(cause).Throw();
             }
 
-            throw new InvalidDataException($"'{path}' is not a readable model saved by SaveTorchModel: {e.Message.Split('\n')[0]}", e);
+            throw new InvalidDataException($"'{path}' is not a readable model saved by SaveTorchModel: {cause.Message.Split('\n')[0]}", cause);
         }
     }
 

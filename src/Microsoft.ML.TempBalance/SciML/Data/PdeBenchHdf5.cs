@@ -24,19 +24,27 @@ public static class PdeBenchHdf5
             throw new FileNotFoundException($"No PDEBench file at '{path}'.", path);
         }
 
-        using var file = H5File.OpenRead(path);
-        string[] fields = CfdFields.Where(file.LinkExists).ToArray();
-        if (fields.Length > 0)
+        try
         {
-            return ReadCfd(path, file, fields, options);
-        }
+            using var file = H5File.OpenRead(path);
+            string[] fields = CfdFields.Where(file.LinkExists).ToArray();
+            if (fields.Length > 0)
+            {
+                return ReadCfd(path, file, fields, options);
+            }
 
-        if (!file.LinkExists("tensor"))
+            if (!file.LinkExists("tensor"))
+            {
+                throw new InvalidDataException($"'{path}' has neither 'tensor' nor CFD datasets (density, pressure, Vx): not a PDEBench file.");
+            }
+
+            return file.LinkExists("nu") ? ReadDarcy(path, file, options) : ReadScalar(path, file, options);
+        }
+        catch (Exception e) when (e is not (InvalidDataException or FileNotFoundException or UnauthorizedAccessException or OutOfMemoryException))
         {
-            throw new InvalidDataException($"'{path}' has neither 'tensor' nor CFD datasets (density, pressure, Vx): not a PDEBench file.");
+            // PureHDF reports a damaged file as System.Exception, NotSupportedException, ... without the file's name.
+            throw new InvalidDataException($"'{path}' is not a readable HDF5 file: {e.Message}", e);
         }
-
-        return file.LinkExists("nu") ? ReadDarcy(path, file, options) : ReadScalar(path, file, options);
     }
 
     /// <summary>Writes <paramref name="data"/> in the PDEBench layout of its equation, atomically.</summary>
@@ -109,7 +117,7 @@ public static class PdeBenchHdf5
         (float[] values, int[] shape) = ReadStrided(path, tensor, "tensor", options, timeAxis: true);
         int[] spatial = shape[2..];
         string equation = file.AttributeExists("Nu") ? "burgers" : file.AttributeExists("beta") ? "advection" : "scalar";
-        return new PdeDataset(equation, values, shape[0], shape[1], spatial, new[] { "u" }, Coordinates(path, file, spatial.Length, options), Times(file, shape[1], options), Parameters(file));
+        return new PdeDataset(equation, values, shape[0], shape[1], spatial, new[] { "u" }, Coordinates(path, file, spatial.Length, options), Times(path, file, shape[1], options), Parameters(file));
     }
 
     private static PdeDataset ReadCfd(string path, PureHDF.VOL.Native.NativeFile file, string[] fields, PdeBenchReadOptions options)
@@ -138,7 +146,7 @@ public static class PdeBenchHdf5
         }
 
         int[] spatial = shape![2..];
-        return new PdeDataset(spatial.Length == 1 ? "cfd1d" : "cfd2d", data, shape[0], shape[1], spatial, fields, Coordinates(path, file, spatial.Length, options), Times(file, shape[1], options), Parameters(file));
+        return new PdeDataset(spatial.Length == 1 ? "cfd1d" : "cfd2d", data, shape[0], shape[1], spatial, fields, Coordinates(path, file, spatial.Length, options), Times(path, file, shape[1], options), Parameters(file));
     }
 
     private static PdeDataset ReadDarcy(string path, PureHDF.VOL.Native.NativeFile file, PdeBenchReadOptions options)
@@ -166,6 +174,7 @@ public static class PdeBenchHdf5
     private static (float[] Values, int[] Shape) ReadStrided(string path, IH5Dataset dataset, string name, PdeBenchReadOptions options, bool timeAxis)
     {
         ulong[] dims = dataset.Space.Dimensions;
+        RequirePlausibleSize(path, dataset, name);
         var strides = new ulong[dims.Length];
         for (int axis = 0; axis < dims.Length; axis++)
         {
@@ -200,6 +209,18 @@ public static class PdeBenchHdf5
         return (values, counts.Select(c => (int)c).ToArray());
     }
 
+    // A damaged header can claim a dataset of any size; the values must fit in the file (PDEBench files are not
+    // compressed; 64x leaves room for files that are) before anything is allocated for them.
+    private static void RequirePlausibleSize(string path, IH5Dataset dataset, string name)
+    {
+        double bytes = dataset.Space.Dimensions.Aggregate(1.0, (a, d) => a * d) * Math.Max(1, dataset.Type.Size);
+        long fileLength = File.Exists(path) ? new FileInfo(path).Length : long.MaxValue;
+        if (bytes > Math.Max(64.0 * fileLength, 1 << 20))
+        {
+            throw new InvalidDataException($"'{path}': dataset '{name}' claims [{string.Join(", ", dataset.Space.Dimensions)}] values ({bytes / (1 << 20):F0} MB) in a file of {fileLength} bytes; the file is damaged.");
+        }
+    }
+
     private static IReadOnlyList<float[]> Coordinates(string path, PureHDF.VOL.Native.NativeFile file, int axes, PdeBenchReadOptions options)
     {
         string[] names = { "x-coordinate", "y-coordinate" };
@@ -211,21 +232,25 @@ public static class PdeBenchHdf5
                 throw new InvalidDataException($"'{path}' has no '{names[a]}' dataset.");
             }
 
-            float[] all = file.Dataset(names[a]).Read<float[]>();
+            IH5Dataset axis = file.Dataset(names[a]);
+            RequirePlausibleSize(path, axis, names[a]);
+            float[] all = axis.Read<float[]>();
             result.Add(all.Where((_, i) => i % options.ReducedResolution == 0).ToArray());
         }
 
         return result;
     }
 
-    private static float[] Times(PureHDF.VOL.Native.NativeFile file, int frames, PdeBenchReadOptions options)
+    private static float[] Times(string path, PureHDF.VOL.Native.NativeFile file, int frames, PdeBenchReadOptions options)
     {
         if (!file.LinkExists("t-coordinate"))
         {
             return Enumerable.Range(0, frames).Select(i => (float)i).ToArray();
         }
 
-        float[] all = file.Dataset("t-coordinate").Read<float[]>();
+        IH5Dataset times = file.Dataset("t-coordinate");
+        RequirePlausibleSize(path, times, "t-coordinate");
+        float[] all = times.Read<float[]>();
         return all.Where((_, i) => i % options.ReducedResolutionT == 0).Take(frames).ToArray();
     }
 
