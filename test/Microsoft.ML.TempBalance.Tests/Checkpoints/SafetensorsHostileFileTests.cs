@@ -57,6 +57,29 @@ public sealed class SafetensorsHostileFileTests
     }
 
     [TestMethod]
+    [DataRow("{\"w\":[1,2]}", "an entry that is not an object")]
+    [DataRow("{\"w\":{\"shape\":[1],\"data_offsets\":[0,4]}}", "no dtype")]
+    [DataRow("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", "no shape")]
+    [DataRow("{\"w\":{\"dtype\":\"F32\",\"shape\":[1]}}", "no data_offsets")]
+    [DataRow("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", "begin after end")]
+    [DataRow("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"x\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}}", "nesting deeper than 16")]
+    public void MalformedEntries(string header, string what)
+    {
+        var error = Open(SafetensorsBytes.Build(header, new byte[4]));
+        StringAssert.Contains(error.Message, "is not a valid safetensors file", what);
+    }
+
+    [TestMethod]
+    public void InvalidUtf8InATensorName()
+    {
+        byte[] image = SafetensorsBytes.Build("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]);
+        int at = Array.IndexOf(image, (byte)'w');
+        image[at] = 0xFF; // not UTF-8
+        var error = Open(image);
+        StringAssert.Contains(error.Message, "not valid UTF-8 JSON");
+    }
+
+    [TestMethod]
     public void OffsetsOutsideTheDataSection()
     {
         // The header claims 8 bytes at [1000, 1008) but the data section is 16 bytes long.

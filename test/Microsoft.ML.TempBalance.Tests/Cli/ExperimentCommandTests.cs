@@ -39,6 +39,14 @@ public sealed class ExperimentCommandTests
         StringAssert.Contains(File.ReadAllText(Path.Combine(folder.Path, "report", "report.md")), "8 trials expected, 8 found, 0 missing");
 
         Assert.AreEqual(1, Run("experiment", "run", spec, "--out", a, "--shard", "2/2").Code);
+        foreach (string shard in new[] { "abc", "1/", "/2", "-1/2", "1/0", "1/2/3" })
+        {
+            var malformed = Run("experiment", "run", spec, "--out", a, "--shard", shard);
+            Assert.AreNotEqual(0, malformed.Code, shard);
+            StringAssert.Contains(malformed.Error, "--shard", shard);
+            Assert.DoesNotContain("   at ", malformed.Error, "no stack trace");
+        }
+
         Assert.AreEqual(1, Run("experiment", "run", Path.Combine(folder.Path, "nope.json"), "--out", a).Code);
     }
 }

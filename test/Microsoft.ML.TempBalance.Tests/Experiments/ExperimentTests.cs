@@ -33,6 +33,9 @@ public sealed class ExperimentTests
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("[0.5, 1.0]", "[0.5, 1.5]", StringComparison.Ordinal)))).Message, "(0, 1]");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("\"equation\": \"darcy\",", "\"trainFile\": \"missing.hdf5\", \"validationFile\": \"v.hdf5\", \"testFile\": \"t.hdf5\",", StringComparison.Ordinal)))).Message, "missing.hdf5");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("\"epochs\": 2", "\"epochs\": 2, \"maxTrials\": 5", StringComparison.Ordinal)))).Message, "12 trials, more than maxTrials = 5");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("\"epochs\": 2", "\"epochs\": 0", StringComparison.Ordinal)))).Message, "pochs");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("[1, 2, 3]", "[]", StringComparison.Ordinal)))).Message, "seeds");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("\"epochs\": 2", "\"epochs\": 2,,", StringComparison.Ordinal)))).Message, "spec.json");
         Assert.HasCount(12, Trial.All(ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec))));
     }
 
