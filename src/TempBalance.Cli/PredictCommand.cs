@@ -141,6 +141,11 @@ internal static class PredictCommand
         else
         {
             bool csv = DelimitedTable.IsCsv(path);
+            if (!csv && keptRows.SelectMany(r => r).FirstOrDefault(v => v.IndexOfAny(new[] { '\t', '\n', '\r' }) >= 0) is { } bad)
+            {
+                throw new ArgumentException($"--keep: the value '{bad.ReplaceLineEndings(" ")}' holds a tab or line break, which a TSV cannot carry; write .csv or .json output.");
+            }
+
             string Join(IEnumerable<string> fields) => csv ? string.Join(",", fields.Select(DelimitedTable.CsvField)) : string.Join("\t", fields);
             content = string.Join("\n", new[] { Join(header) }.Concat(rows.Select(Join))) + "\n";
         }

@@ -130,11 +130,17 @@ public sealed class TempBalanceScheduler : ILearningRateController, IDisposable
     private void StartBackground(long step)
     {
         // The snapshot is taken now, on the training thread, so the analysis sees the weights of this step.
-        var snapshot = _grouping.Layers.Select(l => l with
+        var snapshot = _grouping.Layers.Select(l =>
         {
-            Weight = Snapshot(l.Weight),
-            LoraA = l.LoraA is null ? null : Snapshot(l.LoraA),
-            LoraB = l.LoraB is null ? null : Snapshot(l.LoraB),
+            // A Fourier layer's corners are all copied; its Weight is the first of them.
+            List<torch.Tensor>? parts = l.SpectralParts?.Select(Snapshot).ToList();
+            return l with
+            {
+                Weight = parts is null ? Snapshot(l.Weight) : parts[0],
+                LoraA = l.LoraA is null ? null : Snapshot(l.LoraA),
+                LoraB = l.LoraB is null ? null : Snapshot(l.LoraB),
+                SpectralParts = parts,
+            };
         }).ToList();
         _pendingStep = step;
         _pending = Task.Run(() =>
@@ -149,7 +155,11 @@ public sealed class TempBalanceScheduler : ILearningRateController, IDisposable
             {
                 foreach (LayerWeight layer in snapshot)
                 {
-                    layer.Weight.Dispose();
+                    foreach (torch.Tensor part in layer.SpectralParts ?? new[] { layer.Weight })
+                    {
+                        part.Dispose();
+                    }
+
                     layer.LoraA?.Dispose();
                     layer.LoraB?.Dispose();
                 }

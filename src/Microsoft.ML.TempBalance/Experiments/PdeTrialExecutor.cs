@@ -53,6 +53,7 @@ internal static class PdeTrialExecutor
         TrialConfiguration c = trial.Configuration;
         return new PdeRegressionTrainer.Options
         {
+            Model = task.Kind,
             GridShape = shape.SpatialShape.ToArray(),
             Channels = shape.Channels.Count,
             SpatialCoordinates = shape.SpatialCoordinates.ToArray(),

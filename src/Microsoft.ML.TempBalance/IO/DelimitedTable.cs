@@ -74,11 +74,12 @@ internal sealed class DelimitedTable
         var records = new List<(int, string[])>();
         var fields = new List<string>();
         var field = new StringBuilder();
-        bool quoted = false;
+        bool quoted = false, started = false;
         int line = 1, recordLine = 1;
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
+            started = true;
             if (quoted)
             {
                 if (c == '\n')
@@ -122,6 +123,7 @@ internal sealed class DelimitedTable
                 records.Add((recordLine, fields.ToArray()));
                 fields.Clear();
                 recordLine = line;
+                started = false;
             }
             else
             {
@@ -134,7 +136,8 @@ internal sealed class DelimitedTable
             throw new InvalidDataException($"'{path}': the quoted field on line {recordLine} is never closed.");
         }
 
-        if (field.Length > 0 || fields.Count > 0)
+        // A last record without a line break (even a quoted empty field) is still a record.
+        if (started)
         {
             fields.Add(field.ToString());
             records.Add((recordLine, fields.ToArray()));

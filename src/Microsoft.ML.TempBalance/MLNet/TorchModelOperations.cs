@@ -96,47 +96,60 @@ public static class TorchModelOperations
         }
 
         var rebuilt = new List<ITransformer>();
-        using (ZipArchive zip = ZipFile.OpenRead(path))
+        try
         {
-            for (int k = 0; zip.GetEntry($"{Root}{k}/manifest.json") is { } entry; k++)
+            using (ZipArchive zip = ZipFile.OpenRead(path))
             {
-                Manifest manifest;
-                using (Stream stream = entry.Open())
+                for (int k = 0; zip.GetEntry($"{Root}{k}/manifest.json") is { } entry; k++)
                 {
-                    manifest = JsonSerializer.Deserialize<Manifest>(stream)
-                        ?? throw new InvalidDataException($"'{path}': {entry.FullName} is empty.");
-                }
-
-                if (manifest.Version != FormatVersion)
-                {
-                    throw new InvalidDataException($"'{path}': {entry.FullName} has format version {manifest.Version}; this library reads version {FormatVersion}.");
-                }
-
-                string folder = Directory.CreateTempSubdirectory("tempbalance-load-").FullName;
-                try
-                {
-                    foreach (ZipArchiveEntry file in zip.Entries.Where(e => e.FullName.StartsWith($"{Root}{k}/", StringComparison.Ordinal) && e.Name != "manifest.json"))
+                    Manifest manifest;
+                    using (Stream stream = entry.Open())
                     {
-                        file.ExtractToFile(Path.Combine(folder, file.Name));
+                        manifest = JsonSerializer.Deserialize<Manifest>(stream)
+                            ?? throw new InvalidDataException($"'{path}': {entry.FullName} is empty.");
                     }
 
-                    rebuilt.Add(PersistedTransformers.Load(environment, manifest.Kind, folder));
-                }
-                finally
-                {
-                    Directory.Delete(folder, recursive: true);
+                    if (manifest.Version != FormatVersion)
+                    {
+                        throw new InvalidDataException($"'{path}': {entry.FullName} has format version {manifest.Version}; this library reads version {FormatVersion}.");
+                    }
+
+                    string folder = Directory.CreateTempSubdirectory("tempbalance-load-").FullName;
+                    try
+                    {
+                        foreach (ZipArchiveEntry file in zip.Entries.Where(e => e.FullName.StartsWith($"{Root}{k}/", StringComparison.Ordinal) && e.Name != "manifest.json"))
+                        {
+                            file.ExtractToFile(Path.Combine(folder, file.Name));
+                        }
+
+                        rebuilt.Add(PersistedTransformers.Load(environment, manifest.Kind, folder));
+                    }
+                    finally
+                    {
+                        Directory.Delete(folder, recursive: true);
+                    }
                 }
             }
-        }
 
-        int next = 0;
-        ITransformer result = Replace(loaded, rebuilt, ref next);
-        if (next != rebuilt.Count)
+            int next = 0;
+            ITransformer result = Replace(loaded, rebuilt, ref next);
+            if (next != rebuilt.Count)
+            {
+                throw new InvalidDataException($"'{path}' holds {rebuilt.Count} TempBalance transformer(s) but its pipeline has {next} placeholder(s).");
+            }
+
+            return result;
+        }
+        catch
         {
-            throw new InvalidDataException($"'{path}' holds {rebuilt.Count} TempBalance transformer(s) but its pipeline has {next} placeholder(s).");
-        }
+            // The models loaded before the failure hold native memory (a whole encoder each): free them now.
+            foreach (IDisposable disposable in rebuilt.OfType<IDisposable>())
+            {
+                disposable.Dispose();
+            }
 
-        return result;
+            throw;
+        }
     }
 
     private static ITransformer Replace(ITransformer transformer, List<ITransformer> rebuilt, ref int next)

@@ -59,6 +59,9 @@ internal sealed class PooledModel<TInput, TOutput> : IDisposable
         }
     }
 
+    /// <summary>Makes the first engine (it fails if the model's columns do not fit the row classes).</summary>
+    public void Prepare() => _engines.Add(_ml.Model.CreatePredictionEngine<TInput, TOutput>(Model));
+
     /// <summary>Scores one row with an engine of this model (engines are not thread-safe, so each is rented).</summary>
     public TOutput Predict(TInput input)
     {

@@ -37,7 +37,7 @@ public sealed class TorchPredictionPool<TInput, TOutput> : IDisposable
         {
             // Renaming a finished temporary file over the model (an atomic write) raises Renamed or Created; an
             // in-place rewrite raises Changed, possibly several times: all start the same short timer.
-            _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+            _debounce = new Timer(_ => ReloadFromWatcher(), null, Timeout.Infinite, Timeout.Infinite);
             _watcher = new FileSystemWatcher(Path.GetDirectoryName(ModelPath)!, Path.GetFileName(ModelPath))
             {
                 NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
@@ -121,7 +121,7 @@ public sealed class TorchPredictionPool<TInput, TOutput> : IDisposable
             {
                 next = Load(Version + 1);
             }
-            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
             {
                 LastReloadError = e;
                 return false;
@@ -151,7 +151,31 @@ public sealed class TorchPredictionPool<TInput, TOutput> : IDisposable
         }
     }
 
-    private void ScheduleReload() => _debounce?.Change(200, Timeout.Infinite);
+    private void ScheduleReload()
+    {
+        try
+        {
+            _debounce?.Change(200, Timeout.Infinite);
+        }
+        catch (ObjectDisposedException)
+        {
+            // A watcher event that raced with Dispose: nothing to reload any more.
+        }
+    }
+
+    // On a timer thread an escaping exception would end the process; whatever a replacement file throws is recorded
+    // instead, and the current model keeps serving.
+    private void ReloadFromWatcher()
+    {
+        try
+        {
+            Reload();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LastReloadError = e;
+        }
+    }
 
     private PooledModel<TInput, TOutput> Acquire()
     {
@@ -166,9 +190,21 @@ public sealed class TorchPredictionPool<TInput, TOutput> : IDisposable
         }
     }
 
+    // Loads the file and makes its first prediction engine, so a model that does not fit TInput/TOutput (another
+    // input column, no such output) is refused here, before it replaces a working one.
     private PooledModel<TInput, TOutput> Load(int version)
     {
         ITransformer model = _ml.Model.LoadTorchModel(ModelPath, out DataViewSchema inputSchema);
-        return new PooledModel<TInput, TOutput>(_ml, model, inputSchema, version);
+        var pooled = new PooledModel<TInput, TOutput>(_ml, model, inputSchema, version);
+        try
+        {
+            pooled.Prepare();
+            return pooled;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            pooled.Dispose();
+            throw new InvalidDataException($"'{ModelPath}' does not fit {typeof(TInput).Name} -> {typeof(TOutput).Name}: {e.Message}", e);
+        }
     }
 }

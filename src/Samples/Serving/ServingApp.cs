@@ -40,7 +40,14 @@ public static class ServingApp
             }
 
             TextPrediction prediction = pool.Predict(new TextRequestRow { Sentence1 = text, Sentence2 = body.Text2 ?? "" }, out int version);
+            // The labels come from the current model; across a reload that changed the classes they could be another
+            // model's, so they are used only when they fit the scores.
             string[] labels = Labels(pool);
+            if (labels.Length != prediction.Score.Length)
+            {
+                labels = Enumerable.Range(0, prediction.Score.Length).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            }
+
             var probabilities = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => prediction.Score[p.i]);
             return Results.Json(new PredictResponse(prediction.PredictedLabel, probabilities, version), ServingJson.Default.PredictResponse);
         });

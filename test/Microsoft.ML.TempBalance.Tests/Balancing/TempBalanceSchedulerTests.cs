@@ -295,13 +295,7 @@ public sealed partial class TempBalanceSchedulerTests
             fc1.mul_(0); // changed after the snapshot: must not affect the applied factors
         }
 
-        long step = 3;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (scheduler.UpdateCount < 2 && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(20);
-            scheduler.BeforeStep(step++, 0);
-        }
+        StepUntilUpdates(scheduler, updates: 2, firstStep: 3);
 
         Assert.AreEqual(2, scheduler.UpdateCount);
         BalanceUpdate update = scheduler.LastUpdate!;
@@ -309,6 +303,44 @@ public sealed partial class TempBalanceSchedulerTests
         Assert.IsGreaterThan(2L, update.Step);
         Assert.AreEqual(atStepTwo["fc1"].Alpha, update.Report["fc1"].Alpha, 1e-12);
         Assert.IsTrue(update.Units.Single(u => u.Unit == "fc1").Balanced);
+    }
+
+    [TestMethod]
+    public void BackgroundAnalysisSnapshotsEveryCornerOfAFourierLayer()
+    {
+        torch.manual_seed(12);
+        using var fno = new Microsoft.ML.TempBalance.SciML.Models.Fno2d(new Microsoft.ML.TempBalance.SciML.Models.FnoOptions { Modes = 4, Width = 8, InitialStep = 1, Channels = 1 });
+        var analyzer = new SpectralAnalyzerOptions { XminPosition = 2.0, MinEigenvalues = 4, IncludeSpectralWeights = true };
+        TempBalanceOptions options = new() { Unit = BalanceUnit.Layer, Cadence = BalanceCadence.EverySteps(2), BackgroundAnalysis = true, Analyzer = analyzer };
+        ParameterGrouping grouping = ParameterGrouping.Create(fno, options);
+        using GroupedOptimizer optimizer = OptimizerFactory.Create(grouping, 0.1, 0, new OptimizerSettings());
+        using var scheduler = new TempBalanceScheduler(optimizer, grouping, new ConstantSchedule(0.1), options);
+        scheduler.BeforeStep(0, 0);
+        scheduler.BeforeStep(1, 0);
+        SpectralReport atStepTwo = new SpectralAnalyzer(analyzer).Analyze(fno);
+        scheduler.BeforeStep(2, 0); // snapshot taken here
+        Parameter corner = fno.named_parameters().Single(p => p.name == "conv0.weights2").parameter;
+        using (torch.no_grad())
+        {
+            corner.mul_(0); // the second corner changes after the snapshot: the analysis must not see it
+        }
+
+        StepUntilUpdates(scheduler, updates: 2, firstStep: 3);
+
+        Assert.AreEqual(2, scheduler.UpdateCount);
+        Assert.AreEqual(atStepTwo["conv0"].Alpha, scheduler.LastUpdate!.Report["conv0"].Alpha, 1e-12);
+    }
+
+    // Keeps stepping (as training would) until the background analysis has been applied, or a minute has passed.
+    private static void StepUntilUpdates(TempBalanceScheduler scheduler, int updates, long firstStep)
+    {
+        long step = firstStep;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (scheduler.UpdateCount < updates && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+            scheduler.BeforeStep(step++, 0);
+        }
     }
 
     [TestMethod]

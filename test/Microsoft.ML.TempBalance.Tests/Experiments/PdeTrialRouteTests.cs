@@ -31,9 +31,18 @@ public sealed class PdeTrialRouteTests
       "ratios": [1.0], "seeds": [3], "grid": { "learningRate": [0.005], "batchSize": [4], "tempBalance": [true] }, "epochs": 3 }
     """;
 
+    // The same Darcy task with PDEBench's UNet.
+    private const string DarcyUNet = """
+    { "name": "route-darcy-unet",
+      "task": { "pde": { "equation": "darcy", "resolution": 16, "poolSamples": 12, "validationSamples": 6, "testSamples": 6,
+                         "model": "unet", "uNetFeatures": 16, "stepSizeEpochs": 2, "threads": 2 } },
+      "ratios": [1.0], "seeds": [3], "grid": { "learningRate": [0.005], "batchSize": [4], "tempBalance": [true] }, "epochs": 3 }
+    """;
+
     [TestMethod]
     [DataRow(Darcy)]
     [DataRow(Cfd1d)]
+    [DataRow(DarcyUNet)]
     public void TheHarnessTrialEqualsTheSolverTrainedDirectly(string json)
     {
         using var folder = new TempFolder();
@@ -49,6 +58,8 @@ public sealed class PdeTrialRouteTests
         bool single = data.Pool.Equation == "darcy";
         var direct = new PdeTrainingOptions
         {
+            ModelKind = task.Kind,
+            UNetFeatures = task.UNetFeatures,
             Model = new FnoOptions { Modes = task.Modes, Width = task.Width, InitialStep = single ? 1 : task.InitialStep, Channels = data.Pool.Channels.Count },
             SingleStep = single,
             Epochs = spec.Epochs,
@@ -67,5 +78,6 @@ public sealed class PdeTrialRouteTests
         CollectionAssert.AreEqual(solver.Result!.Epochs.Select(e => e.Validation!.Metric).ToList(), viaEstimators.ValidationPerEpoch.ToList());
         Assert.AreEqual(solver.Evaluate(data.Test).NormalizedRmse, viaEstimators.Test, 1e-12);
         Assert.IsNotEmpty(viaEstimators.LearningRateFactors, "TempBalance ran");
+        CollectionAssert.AreEquivalent(viaEstimators.AlphaAfter.Keys.ToList(), viaEstimators.AlphaBefore.Keys.ToList(), "the 'before' report is of the same architecture");
     }
 }

@@ -37,6 +37,27 @@ public sealed class TorchPredictionPoolTests
         return path;
     }
 
+    private sealed class OtherRow
+    {
+        public string Text { get; set; } = "";
+
+        public string Label { get; set; } = "";
+    }
+
+    private static string SaveOtherColumnModel(TempFolder folder)
+    {
+        string checkpoint = folder.File("ckpt-other");
+        TinyBertFiles.Write(checkpoint, new TinyBertVariant { Labels = 0 });
+        var ml = new MLContext(seed: 3);
+        IDataView train = ml.Data.LoadFromEnumerable(Texts.Select((t, i) => new OtherRow { Text = t, Label = i % 2 == 0 ? "pos" : "neg" }).ToList());
+        var options = new EncoderTextClassificationTrainer.Options { Checkpoint = checkpoint, Sentence1ColumnName = "Text", MaxEpochs = 1, BatchSize = 2, Seed = 3, NumberOfThreads = AssemblySetup.TorchThreads };
+        var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.TextClassification(options)).Fit(train);
+        string path = folder.File("other-columns.zip");
+        ml.Model.SaveTorchModel(model, train.Schema, path);
+        model.LastTransformer.Dispose();
+        return path;
+    }
+
     // One prediction engine on the loaded file, single-threaded: the reference.
     private static float[][] Direct(string path)
     {
@@ -90,6 +111,19 @@ public sealed class TorchPredictionPoolTests
         Assert.AreEqual(2, pool.Version);
         CollectionAssert.AreEqual(second[0], pool.Predict(new TextRequestRow { Sentence1 = Texts[0] }, out int version).Score);
         Assert.AreEqual(2, version);
+
+        // A model that does not fit the row classes (its text column is 'Text'): refused before it replaces version 2.
+        File.Copy(SaveOtherColumnModel(folder), path + ".tmp");
+        File.Move(path + ".tmp", path, overwrite: true);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (pool.LastReloadError is null && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            Thread.Sleep(50);
+        }
+
+        StringAssert.Contains(pool.LastReloadError?.Message ?? "", "does not fit");
+        Assert.AreEqual(2, pool.Version);
+        CollectionAssert.AreEqual(second[0], pool.Predict(new TextRequestRow { Sentence1 = Texts[0] }).Score);
 
         // A file that is not a model: the pool keeps serving version 2 and says why.
         File.WriteAllText(path + ".tmp", "not a model");

@@ -40,7 +40,7 @@ public static class PdeBenchHdf5
 
             return file.LinkExists("nu") ? ReadDarcy(path, file, options) : ReadScalar(path, file, options);
         }
-        catch (Exception e) when (e is not (InvalidDataException or FileNotFoundException or UnauthorizedAccessException or OutOfMemoryException))
+        catch (Exception e) when (e is not (InvalidDataException or UnauthorizedAccessException or OutOfMemoryException) && (e is not IOException || e is EndOfStreamException))
         {
             // PureHDF reports a damaged file as System.Exception, NotSupportedException, ... without the file's name.
             throw new InvalidDataException($"'{path}' is not a readable HDF5 file: {e.Message}", e);
