@@ -11,7 +11,9 @@ internal static class PdeRows
         int labelSize = options.FrameSize * options.PredictedFrames;
         DataViewSchema.Column features = VectorColumn(data, options.FeatureColumnName, inputSize, what);
         DataViewSchema.Column? label = withLabel ? VectorColumn(data, options.LabelColumnName, labelSize, what) : null;
-        var rows = new List<float>();
+        // Sized up front when the view knows its row count, so reading does not double a list of the whole data set.
+        long? known = data.GetRowCount();
+        var rows = new List<float>(known is long n && n * (inputSize + labelSize) < int.MaxValue ? (int)(n * (inputSize + labelSize)) : 0);
         int count = 0;
         using DataViewRowCursor cursor = data.GetRowCursor(label is null ? new[] { features } : new[] { features, label.Value });
         ValueGetter<VBuffer<float>> getFeatures = cursor.GetGetter<VBuffer<float>>(features);

@@ -108,7 +108,8 @@ public static class PdeTrainerExtensions
             Features = data.Sample(s)[..inputSize].ToArray(),
             Label = data.Sample(s)[inputSize..].ToArray(),
         });
-        return catalog.LoadFromEnumerable(rows.ToList(), schema);
+        // Rows are made as cursors ask for them (the enumeration can be repeated), so no second copy of the data is kept.
+        return catalog.LoadFromEnumerable(rows, schema);
     }
 
     // The score column's size: whole frames of frameSize values.
