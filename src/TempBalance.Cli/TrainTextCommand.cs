@@ -151,12 +151,11 @@ internal static class TrainTextCommand
 
         if (!similarity)
         {
-            // ML.NET would map an empty class name to a missing key and the trainer would skip that row unseen.
             return ml.Data.LoadFromEnumerable(table.Rows.Select((r, i) => new TextRow
             {
                 Sentence1 = r[first],
                 Sentence2 = second is int s ? r[s] : "",
-                Label = r[label].Length > 0 ? r[label] : throw new InvalidDataException($"'{path}', line {table.Lines[i]}: the label in column '{columns.Label}' is empty."),
+                Label = table.Label(i, label, regression: false),
             }).ToList());
         }
 
@@ -164,9 +163,7 @@ internal static class TrainTextCommand
         {
             Sentence1 = r[first],
             Sentence2 = second is int s ? r[s] : "",
-            Label = float.TryParse(r[label], NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value)
-                ? value
-                : throw new InvalidDataException($"'{path}', line {table.Lines[i]}: label '{r[label]}' in column '{columns.Label}' is not a finite number."),
+            Label = float.Parse(table.Label(i, label, regression: true), NumberStyles.Float, CultureInfo.InvariantCulture),
         }).ToList());
     }
 

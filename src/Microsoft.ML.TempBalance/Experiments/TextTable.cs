@@ -39,13 +39,7 @@ internal static class TextTable
         for (int i = 0; i < table.Rows.Count; i++)
         {
             string[] fields = table.Rows[i];
-            bool valid = task.Regression ? float.TryParse(fields[label], NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value) : fields[label].Length > 0;
-            if (!valid)
-            {
-                throw new InvalidDataException($"'{path}', line {table.Lines[i]}: label '{fields[label]}' in column '{task.LabelColumn}' is not {(task.Regression ? "a finite number" : "a class name")}.");
-            }
-
-            rows.Add(new TextRow(fields[label], fields[first], second < 0 ? null : fields[second]));
+            rows.Add(new TextRow(table.Label(i, label, task.Regression), fields[first], second < 0 ? null : fields[second]));
         }
 
         return rows;

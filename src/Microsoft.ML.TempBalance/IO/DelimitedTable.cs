@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Microsoft.ML.TempBalance.IO;
@@ -54,6 +55,17 @@ internal sealed class DelimitedTable
         }
 
         return new DelimitedTable(path, header, records.Skip(1).Select(r => r.Fields).ToList(), records.Skip(1).Select(r => r.Line).ToList());
+    }
+
+    /// <summary>
+    /// Row <paramref name="row"/>'s label in <paramref name="column"/>: a class name (not empty, which ML.NET would map
+    /// to a missing key and skip) or, for regression, a finite number; anything else is refused with its line.
+    /// </summary>
+    public string Label(int row, int column, bool regression)
+    {
+        string value = Rows[row][column];
+        bool valid = regression ? float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float number) && float.IsFinite(number) : value.Length > 0;
+        return valid ? value : throw new InvalidDataException($"'{Path}', line {Lines[row]}: label '{value}' in column '{Header[column]}' is not {(regression ? "a finite number" : "a class name")}.");
     }
 
     public int Column(string name, string option) =>

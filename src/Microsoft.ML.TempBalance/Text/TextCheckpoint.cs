@@ -303,9 +303,8 @@ public sealed class TextCheckpoint : IDisposable
                     string hint = model.IsOptional(target) && target.StartsWith("classifier.", StringComparison.Ordinal)
                         ? $" The checkpoint's head has {info.Shape[0]} output(s) and the model {parameter.shape[0]}: pass labels matching the checkpoint, or start from a checkpoint without a head."
                         : string.Empty;
-                    // The model's shapes come from config.json, so a damaged or foreign config shows up here.
                     throw new InvalidDataException(
-                        $"'{file}': tensor '{info.Name}' has shape [{string.Join(", ", info.Shape)}]; the model built from '{Path.Combine(Path.GetDirectoryName(file)!, "config.json")}' expects [{string.Join(", ", parameter.shape)}] for '{target}'.{hint}");
+                        $"'{file}': tensor '{info.Name}' has shape [{string.Join(", ", info.Shape)}]; the model built from '{ConfigBeside(file)}' expects [{string.Join(", ", parameter.shape)}] for '{target}'.{hint}");
                 }
 
                 using torch.Tensor values = reader.ReadTensor(info.Name);
@@ -319,7 +318,7 @@ public sealed class TextCheckpoint : IDisposable
         if (missingBody.Count > 0)
         {
             string list = string.Join(", ", missingBody.Take(5).Select(n => $"'{n}' [{string.Join(", ", parameters[n].shape)}]"));
-            throw new InvalidDataException($"'{string.Join("', '", files)}' lacks {missingBody.Count} tensor(s) of the model built from '{Path.Combine(Path.GetDirectoryName(files[0])!, "config.json")}', e.g. {list}.");
+            throw new InvalidDataException($"'{string.Join("', '", files)}' lacks {missingBody.Count} tensor(s) of the model built from '{ConfigBeside(files[0])}', e.g. {list}.");
         }
 
         // A head or pooler is there whole or not at all: half of one is a damaged checkpoint, not a new task.
@@ -348,4 +347,7 @@ public sealed class TextCheckpoint : IDisposable
             : parameters.ContainsKey(prefix + modern) ? prefix + modern
             : null;
     }
+
+    // The model's shapes come from the config.json next to its weights; messages about shapes point there.
+    private static string ConfigBeside(string weights) => Path.Combine(Path.GetDirectoryName(weights)!, "config.json");
 }

@@ -28,4 +28,16 @@ public sealed class DelimitedTableTests
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => Read(folder, "c.csv", "a,b\n1,2\n\"open\n")).Message, "line 3 is never closed");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => Read(folder, "d.tsv", "a\tb\n1\t2\n3\n")).Message, "line 3 has 1 field(s)");
     }
+
+    [TestMethod]
+    public void LabelsAreClassNamesOrFiniteNumbersElseRefusedWithTheirLine()
+    {
+        using var folder = new TempFolder();
+        DelimitedTable table = Read(folder, "l.tsv", "text\tlabel\na\tpos\nb\t\nc\t0.5\nd\tNaN\n");
+        Assert.AreEqual("pos", table.Label(0, 1, regression: false));
+        Assert.AreEqual("0.5", table.Label(2, 1, regression: true));
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => table.Label(1, 1, regression: false)).Message, "line 3: label '' in column 'label' is not a class name");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => table.Label(0, 1, regression: true)).Message, "line 2: label 'pos' in column 'label' is not a finite number");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => table.Label(3, 1, regression: true)).Message, "line 5");
+    }
 }

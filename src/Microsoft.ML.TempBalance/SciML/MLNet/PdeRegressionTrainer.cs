@@ -3,6 +3,7 @@ using Microsoft.ML.Runtime;
 using Microsoft.ML.TempBalance.Balancing;
 using Microsoft.ML.TempBalance.MLNet;
 using Microsoft.ML.TempBalance.Optimizers;
+using Microsoft.ML.TempBalance.SciML.Generators;
 using Microsoft.ML.TempBalance.SciML.Models;
 using Microsoft.ML.TempBalance.SciML.Training;
 using Microsoft.ML.TempBalance.Training;
@@ -169,7 +170,7 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
         internal int Frames => InitialStep + PredictedFrames;
 
         // The grid the model sees: the given coordinates, or cell centres of [0, 1] per axis.
-        internal float[][] Coordinates => SpatialCoordinates ?? GridShape.Select(n => Enumerable.Range(0, n).Select(i => (float)((i + 0.5) / n)).ToArray()).ToArray();
+        internal float[][] Coordinates => SpatialCoordinates ?? GridShape.Select(n => PdeGenerators.CellCentres(n, 0, 1)).ToArray();
 
         internal void Validate()
         {
