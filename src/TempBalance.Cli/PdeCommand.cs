@@ -94,6 +94,8 @@ internal static class PdeCommand
         {
             data, test, validation, model, rollout, loss, normalize, tempBalance, scale, trainSamples, epochs, batch, rate, weightDecay, stepSize, initialStep, modes, width, seed, threads, outFolder,
         };
+        var trainingState = new TrainingStateOptions();
+        trainingState.AddTo(command);
         command.SetAction(parsed =>
         {
             try
@@ -124,6 +126,7 @@ internal static class PdeCommand
                     Threads = parsed.GetValue(threads),
                     TempBalance = parsed.GetValue(tempBalance) ? PdeTrainingOptions.DefaultTempBalance(parsed.GetValue(scale)) : null,
                     Reporter = new EpochLines(output),
+                    TrainingState = trainingState.Read(parsed),
                 };
                 string folder = parsed.GetValue(outFolder)!;
                 Directory.CreateDirectory(folder);

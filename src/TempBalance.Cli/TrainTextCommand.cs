@@ -43,6 +43,8 @@ internal static class TrainTextCommand
         {
             checkpoint, train, validation, label, sentence1, sentence2, task, epochs, batch, rate, maxLength, tempBalance, sLow, sHigh, loraRank, seed, threads, outPath, export,
         };
+        var trainingState = new TrainingStateOptions();
+        trainingState.AddTo(command);
         command.SetAction(parsed =>
         {
             try
@@ -56,6 +58,7 @@ internal static class TrainTextCommand
                 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
                 var reporter = new ConsoleReporter(console);
                 int rank = parsed.GetValue(loraRank);
+                TrainingCheckpointOptions? state = trainingState.Read(parsed);
                 void Configure(TextTrainerOptions o)
                 {
                     o.Checkpoint = parsed.GetValue(checkpoint);
@@ -69,6 +72,7 @@ internal static class TrainTextCommand
                     o.NumberOfThreads = parsed.GetValue(threads);
                     o.ValidationSet = validationData;
                     o.Reporter = reporter;
+                    o.TrainingState = state;
                     o.Lora = rank > 0 ? new LoraOptions { Rank = rank, Alpha = 2 * rank } : null;
                     o.TempBalance = parsed.GetValue(tempBalance)
                         ? EncoderTextClassificationTrainer.Defaults.TempBalance() with { Mapping = new SigmoidMapping(parsed.GetValue(sLow), parsed.GetValue(sHigh)) }

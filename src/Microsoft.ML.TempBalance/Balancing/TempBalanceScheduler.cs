@@ -30,6 +30,7 @@ public sealed class TempBalanceScheduler : ILearningRateController, IDisposable
     private long _lastAnalysedStep = -1;
     private int _lastEpoch = -1;
     private double _lastCost;
+    private double _elapsedBefore;
 
     /// <summary>Creates the scheduler.</summary>
     /// <param name="optimizer">An optimizer built from <paramref name="grouping"/> (same groups, same order).</param>
@@ -121,7 +122,7 @@ public sealed class TempBalanceScheduler : ILearningRateController, IDisposable
         {
             StepCadence c => step % c.Interval == 0,
             EpochCadence c => epoch != _lastEpoch && epoch % c.Interval == 0,
-            BudgetCadence c => c.Allows(AnalysisSeconds, _lastCost, _clock.Elapsed.TotalSeconds),
+            BudgetCadence c => c.Allows(AnalysisSeconds, _lastCost, _elapsedBefore + _clock.Elapsed.TotalSeconds),
             ReferenceCadence => throw new InvalidOperationException("Resolve the reference cadence with ReferenceCadence.Resolve(batchesPerEpoch) before training (the training engine does this)."),
             _ => throw new InvalidOperationException($"Unknown cadence {_options.Cadence}."),
         };
@@ -299,6 +300,56 @@ public sealed class TempBalanceScheduler : ILearningRateController, IDisposable
             group.LearningRate = unit is null ? rate : rate * _rateFactors[unit];
             group.WeightDecay = unit is null ? group.BaseWeightDecay : group.BaseWeightDecay * _decayFactors[unit];
         }
+    }
+
+    /// <summary>
+    /// The state a training checkpoint keeps. A background analysis still running is waited for and applied first, as
+    /// from <paramref name="nextStep"/> of <paramref name="nextEpoch"/>, so that the checkpointed and the resumed run
+    /// apply it at the same step.
+    /// </summary>
+    internal TempBalanceState CaptureState(long nextStep, int nextEpoch)
+    {
+        if (_pending is not null)
+        {
+            (SpectralReport report, double seconds) = _pending.GetAwaiter().GetResult();
+            _pending = null;
+            Apply(report, seconds, nextStep, nextEpoch, _pendingStep);
+        }
+
+        return new TempBalanceState(
+            new Dictionary<string, double>(_rateFactors, StringComparer.Ordinal),
+            new Dictionary<string, double>(_decayFactors, StringComparer.Ordinal),
+            _fixedScores is null ? null : new Dictionary<string, double>(_fixedScores, StringComparer.Ordinal),
+            _lastAnalysedStep,
+            _lastEpoch,
+            UpdateCount,
+            AnalysisSeconds,
+            _lastCost,
+            _elapsedBefore + _clock.Elapsed.TotalSeconds,
+            LastUpdate is null ? null : BalanceUpdateState.From(LastUpdate));
+    }
+
+    /// <summary>Continues from a captured state (before the first step of the resumed run).</summary>
+    /// <exception cref="InvalidDataException">The state names other units than this grouping's.</exception>
+    internal void RestoreState(TempBalanceState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var units = _grouping.Units.Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
+        if (!units.SetEquals(state.RateFactors.Keys) || !units.SetEquals(state.DecayFactors.Keys))
+        {
+            throw new InvalidDataException($"The saved TempBalance state balances the units {string.Join(", ", state.RateFactors.Keys.Order(StringComparer.Ordinal))}; this model's are {string.Join(", ", units.Order(StringComparer.Ordinal))}.");
+        }
+
+        _rateFactors = new Dictionary<string, double>(state.RateFactors, StringComparer.Ordinal);
+        _decayFactors = new Dictionary<string, double>(state.DecayFactors, StringComparer.Ordinal);
+        _fixedScores = state.FixedScores is null ? null : new Dictionary<string, double>(state.FixedScores, StringComparer.Ordinal);
+        _lastAnalysedStep = state.LastAnalysedStep;
+        _lastEpoch = state.LastEpoch;
+        UpdateCount = state.UpdateCount;
+        AnalysisSeconds = state.AnalysisSeconds;
+        _lastCost = state.LastCost;
+        _elapsedBefore = state.ElapsedSeconds;
+        LastUpdate = state.LastUpdate?.ToUpdate();
     }
 
     /// <summary>Waits for a background analysis still running.</summary>

@@ -110,6 +110,64 @@ internal sealed class AdaFactor : GroupedOptimizer
         return rms.item<float>();
     }
 
+    // Per parameter in group order: whether it has state yet (state is made at its first update), the step count, and
+    // the factored or full second moment and the optional first moment in TorchSharp's tensor format.
+    public override void SaveState(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Name);
+        foreach (Parameter parameter in Parameters)
+        {
+            bool has = _state.TryGetValue(parameter.Handle, out State? state);
+            writer.Write(has);
+            if (state is not null)
+            {
+                writer.Write(state.Step);
+                foreach (torch.Tensor tensor in state.Tensors)
+                {
+                    tensor.Save(writer);
+                }
+            }
+        }
+    }
+
+    public override void LoadState(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        try
+        {
+            string name = reader.ReadString();
+            if (name != Name)
+            {
+                throw new InvalidDataException($"The saved optimizer state is {name}'s; this optimizer is {Name}.");
+            }
+
+            foreach (Parameter parameter in Parameters)
+            {
+                if (_state.Remove(parameter.Handle, out State? old))
+                {
+                    old.Dispose();
+                }
+
+                if (!reader.ReadBoolean())
+                {
+                    continue;
+                }
+
+                var state = new State(parameter, parameter.dim() >= 2, _options.Beta1 is not null) { Step = reader.ReadInt64() };
+                _state[parameter.Handle] = state;
+                foreach (torch.Tensor tensor in state.Tensors)
+                {
+                    tensor.Load(reader);
+                }
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or EndOfStreamException or IOException)
+        {
+            throw new InvalidDataException($"The saved AdaFactor state does not fit this model's parameters: {e.Message}", e);
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -153,6 +211,8 @@ internal sealed class AdaFactor : GroupedOptimizer
         public torch.Tensor? Full { get; }
 
         public torch.Tensor? FirstMoment { get; }
+
+        public IEnumerable<torch.Tensor> Tensors => new[] { Row, Column, Full, FirstMoment }.OfType<torch.Tensor>();
 
         public void Dispose()
         {

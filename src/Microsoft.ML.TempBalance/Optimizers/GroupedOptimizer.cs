@@ -42,6 +42,19 @@ public abstract class GroupedOptimizer : IDisposable
     /// </summary>
     public abstract void Step(Func<torch.Tensor>? closure = null);
 
+    /// <summary>
+    /// Writes the optimizer's state (moments, step counts) for a training checkpoint. Rates and weight decay are not
+    /// part of it: the controller sets them before every step.
+    /// </summary>
+    /// <exception cref="NotSupportedException">This optimizer cannot be checkpointed.</exception>
+    public virtual void SaveState(BinaryWriter writer) =>
+        throw new NotSupportedException($"The optimizer {Name} cannot write its state, so a run with it cannot be checkpointed.");
+
+    /// <summary>Restores state written by <see cref="SaveState"/> on an optimizer over the same groups.</summary>
+    /// <exception cref="InvalidDataException">The state does not fit these groups.</exception>
+    public virtual void LoadState(BinaryReader reader) =>
+        throw new NotSupportedException($"The optimizer {Name} cannot read a saved state, so a run with it cannot be resumed.");
+
     /// <summary>Sets every gradient to zero.</summary>
     public void ZeroGrad()
     {

@@ -78,6 +78,11 @@ internal sealed class Sam : GroupedOptimizer
         _inner.Step();
     }
 
+    // The perturbation lives within one step; all state across steps is the base optimizer's.
+    public override void SaveState(BinaryWriter writer) => _inner.SaveState(writer);
+
+    public override void LoadState(BinaryReader reader) => _inner.LoadState(reader);
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

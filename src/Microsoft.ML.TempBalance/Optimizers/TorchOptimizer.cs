@@ -9,7 +9,7 @@ namespace Microsoft.ML.TempBalance.Optimizers;
 /// </summary>
 internal sealed class TorchOptimizer : GroupedOptimizer
 {
-    private readonly torch.optim.Optimizer _optimizer;
+    private readonly OptimizerHelper _optimizer;
     private readonly IReadOnlyList<ParamGroup> _torchGroups;
     private readonly Action<ParamGroup, double> _setWeightDecay;
 
@@ -53,6 +53,21 @@ internal sealed class TorchOptimizer : GroupedOptimizer
         }
 
         using torch.Tensor? _ = _optimizer.step();
+    }
+
+    // TorchSharp's own format: the type name, each group's options, then each parameter's state in group order.
+    public override void SaveState(BinaryWriter writer) => _optimizer.save_state_dict(writer);
+
+    public override void LoadState(BinaryReader reader)
+    {
+        try
+        {
+            _optimizer.load_state_dict(reader);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or EndOfStreamException or InvalidCastException or NotSupportedException)
+        {
+            throw new InvalidDataException($"The saved {Name} state does not fit this model's parameter groups: {e.Message}", e);
+        }
     }
 
     protected override void Dispose(bool disposing)

@@ -12,7 +12,7 @@ internal static class TextFineTuning
 {
     internal sealed record Settings(
         string? Checkpoint, TextColumns Columns, int BatchSize, int MaxEpochs, double LearningRate, double WeightDecay, double WarmupRatio,
-        int MaxSequenceLength, IDataView? ValidationSet, int? Seed, int Threads, OptimizerSettings Optimizer, double? GradientClipNorm, TempBalanceOptions? TempBalance, LoraOptions? Lora, ITrainingReporter? Reporter);
+        int MaxSequenceLength, IDataView? ValidationSet, int? Seed, int Threads, OptimizerSettings Optimizer, double? GradientClipNorm, TempBalanceOptions? TempBalance, LoraOptions? Lora, ITrainingReporter? Reporter, TrainingCheckpointOptions? TrainingState = null);
 
     public static (TextTransformer Transformer, TrainingResult Result) Fit(IHostEnvironment environment, string name, Settings settings, IDataView input)
     {
@@ -53,6 +53,7 @@ internal static class TextFineTuning
                 GradientClipNorm = settings.GradientClipNorm,
                 TempBalance = settings.TempBalance,
                 Threads = settings.Threads,
+                Checkpoint = settings.TrainingState,
             });
             var task = new TextTrainingTask(train, validation, checkpoint.Tokenizer.PadId, columns.Regression, settings.BatchSize);
             TrainingResult result = engine.Train(checkpoint.Model, task, new ChannelReporter(channel, settings.Reporter));

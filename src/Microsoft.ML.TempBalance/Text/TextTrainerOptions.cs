@@ -74,6 +74,13 @@ public abstract class TextTrainerOptions
     /// </summary>
     public LoraOptions? Lora;
 
+    /// <summary>
+    /// Resumable checkpoints (weights, optimizer, TempBalance and random state, written atomically at epoch ends): a
+    /// run killed midway and fitted again with <see cref="Training.TrainingCheckpointOptions.Resume"/> ends with the
+    /// weights an uninterrupted run would have. Needs a fixed <see cref="Seed"/> (or an MLContext seed). Null for none.
+    /// </summary>
+    public Training.TrainingCheckpointOptions? TrainingState;
+
     internal void Validate()
     {
         if (BatchSize < 1)
@@ -97,5 +104,5 @@ public abstract class TextTrainerOptions
 
     internal TextFineTuning.Settings ToSettings(TextColumns columns) => new(
         Checkpoint, columns, BatchSize, MaxEpochs, LearningRate, WeightDecay, WarmupRatio, MaxSequenceLength,
-        ValidationSet, Seed, NumberOfThreads, Optimizer, GradientClipNorm, TempBalance, Lora, Reporter);
+        ValidationSet, Seed, NumberOfThreads, Optimizer, GradientClipNorm, TempBalance, Lora, Reporter, TrainingState);
 }

@@ -30,9 +30,12 @@ public sealed class TrainingEngine
     /// <param name="model">The model (its parameters with requires_grad are trained).</param>
     /// <param name="task">Loss and validation.</param>
     /// <param name="reporter">Progress receiver (optional).</param>
-    /// <param name="cancellation">Stops training between steps; nothing is saved.</param>
+    /// <param name="cancellation">Stops training between steps; nothing is saved (a checkpoint already written stays).</param>
     /// <exception cref="TrainingDivergedException">The loss, gradients or weights became NaN or infinite.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <exception cref="IOException">The checkpoint file exists and <see cref="TrainingCheckpointOptions.Resume"/> is off.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint to resume from is damaged or belongs to another model.</exception>
+    /// <exception cref="ArgumentException">The checkpoint was written by a run with other settings (named).</exception>
     public TrainingResult Train(torch.nn.Module model, ITrainingTask task, ITrainingReporter? reporter = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -83,10 +86,35 @@ public sealed class TrainingEngine
         ValidationResult? bestValidation = null;
         int bestEpoch = Options.Epochs - 1;
         long step = 0;
+        int firstEpoch = 0;
+        TrainingCheckpointOptions? checkpoint = Options.Checkpoint;
+        List<RunSetting>? settings = checkpoint is null ? null : RunSetting.Of(Options, balance, examples, grouping);
+        if (checkpoint is not null && File.Exists(checkpoint.Path))
+        {
+            if (!checkpoint.Resume)
+            {
+                throw new IOException($"'{checkpoint.Path}' already holds a training checkpoint; resume from it (Resume, --resume), or delete it to start over.");
+            }
+
+            (TrainingCheckpoint.State saved, best) = TrainingCheckpoint.Resume(checkpoint.Path, settings!, model, optimizer, balancer);
+            firstEpoch = saved.CompletedEpochs;
+            step = saved.Step;
+            bestEpoch = saved.BestEpoch;
+            bestValidation = saved.BestValidation;
+            epochs.AddRange(saved.Epochs);
+            // System.Random's state cannot be saved; replaying the finished epochs' shuffles brings it to the same point.
+            for (int epoch = 0; epoch < firstEpoch && Options.Shuffle; epoch++)
+            {
+                random.Shuffle(new int[examples]);
+            }
+
+            reporter.Message($"Resumed from '{checkpoint.Path}' after epoch {firstEpoch} of {Options.Epochs} (step {step}).");
+        }
+
         var clock = Stopwatch.StartNew();
         try
         {
-            for (int epoch = 0; epoch < Options.Epochs; epoch++)
+            for (int epoch = firstEpoch; epoch < Options.Epochs; epoch++)
             {
                 var epochClock = Stopwatch.StartNew();
                 int[] order = Enumerable.Range(0, examples).ToArray();
@@ -123,6 +151,19 @@ public sealed class TrainingEngine
                     BlockAlphaStd = balancer?.LastUpdate?.BlockAlphaStd ?? double.NaN,
                 };
                 epochs.Add(summary);
+                if (checkpoint is not null && ((epoch + 1) % checkpoint.EveryEpochs == 0 || epoch == Options.Epochs - 1))
+                {
+                    string? nonFinite = ModuleCheckpoint.FirstNonFinite(model.state_dict());
+                    if (nonFinite is not null)
+                    {
+                        throw new TrainingDivergedException($"Training produced NaN or infinite values in '{nonFinite}' by epoch {epoch + 1}; no checkpoint was written.", epoch, step - 1);
+                    }
+
+                    var state = new TrainingCheckpoint.State(settings!, epoch + 1, step, bestEpoch, bestValidation, epochs.ToList(), balancer?.CaptureState(step, epoch + 1));
+                    TrainingCheckpoint.Write(checkpoint.Path, state, model, optimizer, best);
+                    reporter.Message($"Checkpoint after epoch {epoch + 1}: '{checkpoint.Path}'.");
+                }
+
                 reporter.EpochCompleted(summary);
                 reporter.Message(Describe(summary));
             }

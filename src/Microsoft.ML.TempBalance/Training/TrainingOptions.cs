@@ -49,6 +49,9 @@ public sealed record TrainingOptions
     /// <summary>Torch intra-op threads, set before training; 0 = the number of logical cores.</summary>
     public int Threads { get; init; }
 
+    /// <summary>Resumable checkpoints of the run (written at epoch ends); null for none.</summary>
+    public TrainingCheckpointOptions? Checkpoint { get; init; }
+
     internal void Validate()
     {
         if (Epochs < 1)
@@ -84,5 +87,6 @@ public sealed record TrainingOptions
         ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
         ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
         TempBalance?.Validate();
+        Checkpoint?.Validate();
     }
 }

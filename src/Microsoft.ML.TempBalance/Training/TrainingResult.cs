@@ -14,7 +14,10 @@ public sealed record TrainingResult
     /// <summary>Validation at <see cref="BestEpoch"/> (null without a validation set).</summary>
     public ValidationResult? BestValidation { get; init; }
 
-    /// <summary>Every TempBalance analysis (empty without TempBalance).</summary>
+    /// <summary>
+    /// Every TempBalance analysis of this call (empty without TempBalance); after a resume, those since the checkpoint
+    /// (<see cref="Epochs"/> covers the whole run).
+    /// </summary>
     public required IReadOnlyList<BalanceUpdate> BalanceUpdates { get; init; }
 
     /// <summary>Optimizer steps taken.</summary>

@@ -161,6 +161,13 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
         /// <summary>Progress receiver besides the ML.NET log.</summary>
         public ITrainingReporter? Reporter;
 
+        /// <summary>
+        /// Resumable checkpoints (weights, optimizer, TempBalance and random state, written atomically at epoch ends): a
+        /// run killed midway and fitted again with <see cref="TrainingCheckpointOptions.Resume"/> ends with the weights
+        /// an uninterrupted run would have. Null for none.
+        /// </summary>
+        public TrainingCheckpointOptions? TrainingState;
+
         internal Options Clone() => (Options)MemberwiseClone();
 
         internal int Points => GridShape.Aggregate(1, (a, b) => a * b);
@@ -219,6 +226,7 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
             Threads = NumberOfThreads,
             TempBalance = TempBalance,
             Reporter = Reporter,
+            TrainingState = TrainingState,
         };
     }
 

@@ -64,6 +64,7 @@ public sealed class PdeSolver : IDisposable
             GradientClipNorm = null,
             TempBalance = options.TempBalance,
             Threads = options.Threads,
+            Checkpoint = options.TrainingState,
         });
         try
         {

@@ -67,6 +67,9 @@ public sealed record PdeTrainingOptions
     /// <summary>Progress receiver.</summary>
     public ITrainingReporter? Reporter { get; init; }
 
+    /// <summary>Resumable checkpoints of the training (weights, optimizer, TempBalance and random state at epoch ends); null for none.</summary>
+    public TrainingCheckpointOptions? TrainingState { get; init; }
+
     /// <summary>
     /// The SciML TempBalance defaults (spec decisions 10, 11; sciml-notes 5): TB_Sigmoid per layer with
     /// s_low = s_high = <paramref name="scale"/>, every epoch, xmin position 2, MinEigenvalues 12, spectral weights
