@@ -22,6 +22,7 @@ internal static class TrainingCheckpoint
     private const string BestPrefix = "best.";
     private const string OptimizerTensor = "optimizer.state";
     private const string RandomTensor = "random.torch";
+    private const string RandomHashKey = "random.sha256";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -75,6 +76,7 @@ internal static class TrainingCheckpoint
             {
                 [FormatKey] = Format,
                 [StateKey] = JsonSerializer.Serialize(state, Json),
+                [RandomHashKey] = Hash(random),
             };
             SafetensorsWriter.Write(path, tensors, metadata);
         }
@@ -95,7 +97,7 @@ internal static class TrainingCheckpoint
     /// <exception cref="InvalidDataException">The file is damaged or is not a checkpoint of this model (named).</exception>
     /// <exception cref="ArgumentException">The checkpoint was written by a run with other settings (the first one named).</exception>
     public static (State State, Dictionary<string, torch.Tensor>? Best) Resume(
-        string path, IReadOnlyList<RunSetting> settings, torch.nn.Module model, GroupedOptimizer optimizer, TempBalanceScheduler? balancer)
+        string path, IReadOnlyList<RunSetting> settings, int epochs, int stepsPerEpoch, torch.nn.Module model, GroupedOptimizer optimizer, TempBalanceScheduler? balancer)
     {
         using SafetensorsReader reader = SafetensorsReader.Open(path);
         State state = ReadState(reader, path);
@@ -106,6 +108,12 @@ internal static class TrainingCheckpoint
                 + "Resume with the same settings and data, or delete the checkpoint to start over.", nameof(TrainingOptions.Checkpoint));
         }
 
+        // The settings agree, so the counters must too; anything else is a damaged file.
+        if (state.CompletedEpochs > epochs || state.Step != (long)state.CompletedEpochs * stepsPerEpoch || state.BestEpoch < 0 || state.BestEpoch >= epochs)
+        {
+            throw new InvalidDataException($"The training checkpoint '{path}' is inconsistent: {state.CompletedEpochs} epoch(s), step {state.Step}, best epoch {state.BestEpoch} for a run of {epochs} epoch(s) of {stepsPerEpoch} step(s).");
+        }
+
         if ((state.Balance is null) != (balancer is null))
         {
             throw new InvalidDataException($"The checkpoint '{path}' {(state.Balance is null ? "has no" : "has a")} TempBalance state, which its own settings contradict.");
@@ -114,14 +122,14 @@ internal static class TrainingCheckpoint
         var weights = model.state_dict();
         CopyInto(reader, path, ModelPrefix, weights);
         Dictionary<string, torch.Tensor>? best = null;
-        if (reader.Tensors.Any(t => t.Name.StartsWith(BestPrefix, StringComparison.Ordinal)))
-        {
-            best = weights.ToDictionary(p => p.Key, p => torch.empty_like(p.Value).DetachFromDisposeScope());
-            CopyInto(reader, path, BestPrefix, best);
-        }
-
         try
         {
+            if (reader.Tensors.Any(t => t.Name.StartsWith(BestPrefix, StringComparison.Ordinal)))
+            {
+                best = weights.ToDictionary(p => p.Key, p => torch.empty_like(p.Value).DetachFromDisposeScope());
+                CopyInto(reader, path, BestPrefix, best);
+            }
+
             using (torch.Tensor bytes = Read(reader, path, OptimizerTensor, torch.uint8))
             using (var stream = new MemoryStream(bytes.data<byte>().ToArray()))
             using (var binary = new BinaryReader(stream))
@@ -139,9 +147,16 @@ internal static class TrainingCheckpoint
             }
 
             using torch.Tensor random = Read(reader, path, RandomTensor, torch.uint8);
+            // libtorch aborts the process on an invalid generator state (TorchSharp does not catch it), so only the
+            // exact bytes torch gave are handed back.
+            if (!reader.Metadata.TryGetValue(RandomHashKey, out string? hash) || hash != Hash(random))
+            {
+                throw new InvalidDataException("the saved random generator state is damaged (its SHA-256 does not match).");
+            }
+
             torch.set_rng_state(random);
         }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException or EndOfStreamException)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or EndOfStreamException or JsonException)
         {
             DisposeAll(best);
             throw new InvalidDataException($"The checkpoint '{path}' does not fit this run: {e.Message}", e);
@@ -165,14 +180,15 @@ internal static class TrainingCheckpoint
         try
         {
             State? state = reader.Metadata.TryGetValue(StateKey, out string? json) ? JsonSerializer.Deserialize<State>(json, Json) : null;
-            if (state?.Settings is null || state.Epochs is null || state.CompletedEpochs < 1 || state.Step < 0 || state.Epochs.Count != state.CompletedEpochs)
+            if (state?.Settings is null || state.Settings.Any(s => s?.Name is null || s.Value is null) || state.Epochs is null || state.Epochs.Any(e => e is null)
+                || state.CompletedEpochs < 1 || state.Step < 0 || state.Epochs.Count != state.CompletedEpochs || !(state.Balance?.IsComplete ?? true))
             {
                 throw new InvalidDataException($"The training checkpoint '{path}' has no valid run state in its metadata.");
             }
 
             return state;
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
             throw new InvalidDataException($"The training checkpoint '{path}' has a damaged run state: {e.Message}", e);
         }
@@ -203,6 +219,12 @@ internal static class TrainingCheckpoint
 
             target.copy_(value);
         }
+
+        string? nonFinite = ModuleCheckpoint.FirstNonFinite(targets);
+        if (nonFinite is not null)
+        {
+            throw new InvalidDataException($"'{prefix}{nonFinite}' in the checkpoint '{path}' holds NaN or infinite values.");
+        }
     }
 
     private static torch.Tensor Read(SafetensorsReader reader, string path, string name, torch.ScalarType dtype)
@@ -222,6 +244,8 @@ internal static class TrainingCheckpoint
 
         return tensor;
     }
+
+    private static string Hash(torch.Tensor bytes) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes.data<byte>().ToArray()));
 
     private static void DisposeAll(Dictionary<string, torch.Tensor>? tensors)
     {

@@ -96,7 +96,7 @@ public sealed class TrainingEngine
                 throw new IOException($"'{checkpoint.Path}' already holds a training checkpoint; resume from it (Resume, --resume), or delete it to start over.");
             }
 
-            (TrainingCheckpoint.State saved, best) = TrainingCheckpoint.Resume(checkpoint.Path, settings!, model, optimizer, balancer);
+            (TrainingCheckpoint.State saved, best) = TrainingCheckpoint.Resume(checkpoint.Path, settings!, Options.Epochs, stepsPerEpoch, model, optimizer, balancer);
             firstEpoch = saved.CompletedEpochs;
             step = saved.Step;
             bestEpoch = saved.BestEpoch;

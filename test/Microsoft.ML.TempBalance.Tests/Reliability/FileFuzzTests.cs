@@ -8,6 +8,11 @@ using Microsoft.ML.TempBalance.SciML.Generators;
 using Microsoft.ML.TempBalance.Tests.Experiments;
 using Microsoft.ML.TempBalance.Tests.Text;
 using Microsoft.ML.TempBalance.Text;
+using Microsoft.ML.TempBalance.Balancing;
+using Microsoft.ML.TempBalance.Spectral;
+using Microsoft.ML.TempBalance.Tests.Training;
+using Microsoft.ML.TempBalance.Training;
+using TorchSharp;
 
 namespace Microsoft.ML.TempBalance.Tests.Reliability;
 
@@ -54,7 +59,8 @@ public sealed class FileFuzzTests
             }
             catch (Exception e)
             {
-                problems.Add($"mutation {m} ({how}): undocumented {e.GetType().FullName}: {e.Message.Split('\n')[0]}");
+                string where = string.Join(" < ", (e.StackTrace ?? "").Split('\n').Take(3).Select(l => l.Trim()));
+                problems.Add($"mutation {m} ({how}): undocumented {e.GetType().FullName}: {e.Message.Split('\n')[0]} at {where}");
             }
 
             if (clock.Elapsed > TimeSpan.FromSeconds(10))
@@ -171,6 +177,29 @@ public sealed class FileFuzzTests
                 disposable.Dispose();
             }
         }, typeof(InvalidDataException));
+    }
+
+    [TestMethod]
+    public void TrainingCheckpoint()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("run.state");
+        using var task = new RegressionTask(examples: 24, input: 16, output: 4, seed: 2);
+        var options = new TrainingOptions
+        {
+            Epochs = 2, BatchSize = 8, Seed = 1, LearningRate = 1e-2, Threads = AssemblySetup.TorchThreads,
+            TempBalance = new TempBalanceOptions { Unit = BalanceUnit.Layer, Analyzer = new SpectralAnalyzerOptions { MinEigenvalues = 8 } },
+        };
+        void Train(TrainingCheckpointOptions checkpoint)
+        {
+            torch.manual_seed(1);
+            using var model = new TinyMlp(16, 16, 4);
+            new TrainingEngine(options with { Checkpoint = checkpoint }).Train(model, task);
+        }
+
+        Train(new TrainingCheckpointOptions { Path = path });
+        // A finished run's checkpoint: resuming it reads and checks everything, then trains nothing.
+        Fuzz(path, p => Train(new TrainingCheckpointOptions { Path = p, Resume = true }), typeof(InvalidDataException), typeof(ArgumentException));
     }
 
     private sealed class Row
