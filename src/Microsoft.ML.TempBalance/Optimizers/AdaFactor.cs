@@ -110,63 +110,56 @@ internal sealed class AdaFactor : GroupedOptimizer
         return rms.item<float>();
     }
 
-    // Per parameter in group order: whether it has state yet (state is made at its first update), the step count, and
-    // the factored or full second moment and the optional first moment in TorchSharp's tensor format.
-    public override void SaveState(BinaryWriter writer)
+    // State is made at a parameter's first update, so a parameter may have none yet; its tensors are float32 whatever
+    // the parameter's type (the factored second moment has the shapes of a row and a column mean).
+    public override void SaveState(IDictionary<string, torch.Tensor> state)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(Name);
-        foreach (Parameter parameter in Parameters)
+        ArgumentNullException.ThrowIfNull(state);
+        foreach ((string key, Parameter parameter) in KeyedParameters())
         {
-            bool has = _state.TryGetValue(parameter.Handle, out State? state);
-            writer.Write(has);
-            if (state is not null)
+            if (_state.TryGetValue(parameter.Handle, out State? s))
             {
-                writer.Write(state.Step);
-                foreach (torch.Tensor tensor in state.Tensors)
+                state.Add(key + "step", OptimizerStateTensors.Step(s.Step));
+                foreach ((string name, torch.Tensor tensor) in s.Named)
                 {
-                    tensor.Save(writer);
+                    state.Add(key + name, tensor);
                 }
             }
         }
     }
 
-    public override void LoadState(BinaryReader reader)
+    public override void LoadState(IReadOnlyDictionary<string, torch.Tensor> state)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        try
+        ArgumentNullException.ThrowIfNull(state);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((string key, Parameter parameter) in KeyedParameters())
         {
-            string name = reader.ReadString();
-            if (name != Name)
+            if (_state.Remove(parameter.Handle, out State? old))
             {
-                throw new InvalidDataException($"The saved optimizer state is {name}'s; this optimizer is {Name}.");
+                old.Dispose();
             }
 
-            foreach (Parameter parameter in Parameters)
+            if (!state.ContainsKey(key + "step"))
             {
-                if (_state.Remove(parameter.Handle, out State? old))
-                {
-                    old.Dispose();
-                }
+                continue;
+            }
 
-                if (!reader.ReadBoolean())
-                {
-                    continue;
-                }
-
-                var state = new State(parameter, parameter.dim() >= 2, _options.Beta1 is not null) { Step = reader.ReadInt64() };
-                _state[parameter.Handle] = state;
-                foreach (torch.Tensor tensor in state.Tensors)
-                {
-                    tensor.Load(reader);
-                }
+            var fresh = new State(parameter, parameter.dim() >= 2, _options.Beta1 is not null);
+            _state[parameter.Handle] = fresh;
+            fresh.Step = OptimizerStateTensors.ReadStep(state, key + "step");
+            used.Add(key + "step");
+            foreach ((string name, torch.Tensor tensor) in fresh.Named)
+            {
+                OptimizerStateTensors.CopyInto(state, key + name, tensor);
+                used.Add(key + name);
             }
         }
-        catch (Exception e) when (e is ArgumentException or EndOfStreamException or IOException)
-        {
-            throw new InvalidDataException($"The saved AdaFactor state does not fit this model's parameters: {e.Message}", e);
-        }
+
+        OptimizerStateTensors.CheckAllUsed(state, used);
     }
+
+    private IEnumerable<(string Key, Parameter Parameter)> KeyedParameters() =>
+        Groups.SelectMany((g, gi) => g.Parameters.Select((p, pi) => (StateKey(gi, pi), p)));
 
     protected override void Dispose(bool disposing)
     {
@@ -212,7 +205,9 @@ internal sealed class AdaFactor : GroupedOptimizer
 
         public torch.Tensor? FirstMoment { get; }
 
-        public IEnumerable<torch.Tensor> Tensors => new[] { Row, Column, Full, FirstMoment }.OfType<torch.Tensor>();
+        public IEnumerable<(string Name, torch.Tensor Tensor)> Named =>
+            new[] { ("row", Row), ("column", Column), ("full", Full), ("first_moment", FirstMoment) }
+                .Where(p => p.Item2 is not null).Select(p => (p.Item1, p.Item2!));
 
         public void Dispose()
         {

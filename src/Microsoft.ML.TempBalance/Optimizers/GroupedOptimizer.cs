@@ -43,17 +43,21 @@ public abstract class GroupedOptimizer : IDisposable
     public abstract void Step(Func<torch.Tensor>? closure = null);
 
     /// <summary>
-    /// Writes the optimizer's state (moments, step counts) for a training checkpoint. Rates and weight decay are not
-    /// part of it: the controller sets them before every step.
+    /// Adds the optimizer's state (moments and step counts, as named tensors) to <paramref name="state"/>, for a
+    /// training checkpoint. The tensors are the live ones (or new 0-d step counts): write them out before the next
+    /// step. Hyper-parameters are not part of it (they come from the settings, and rates are set before every step).
     /// </summary>
     /// <exception cref="NotSupportedException">This optimizer cannot be checkpointed.</exception>
-    public virtual void SaveState(BinaryWriter writer) =>
+    public virtual void SaveState(IDictionary<string, torch.Tensor> state) =>
         throw new NotSupportedException($"The optimizer {Name} cannot write its state, so a run with it cannot be checkpointed.");
 
-    /// <summary>Restores state written by <see cref="SaveState"/> on an optimizer over the same groups.</summary>
-    /// <exception cref="InvalidDataException">The state does not fit these groups.</exception>
-    public virtual void LoadState(BinaryReader reader) =>
+    /// <summary>Restores state written by <see cref="SaveState"/> on an optimizer over the same groups; copies the values.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing, unexpected, of another shape or type, or not finite (named).</exception>
+    public virtual void LoadState(IReadOnlyDictionary<string, torch.Tensor> state) =>
         throw new NotSupportedException($"The optimizer {Name} cannot read a saved state, so a run with it cannot be resumed.");
+
+    /// <summary>The key prefix of a parameter's state: its group's name and its position in the group.</summary>
+    protected string StateKey(int group, int parameter) => $"{Groups[group].Name}.{parameter}.";
 
     /// <summary>Sets every gradient to zero.</summary>
     public void ZeroGrad()

@@ -79,9 +79,9 @@ internal sealed class Sam : GroupedOptimizer
     }
 
     // The perturbation lives within one step; all state across steps is the base optimizer's.
-    public override void SaveState(BinaryWriter writer) => _inner.SaveState(writer);
+    public override void SaveState(IDictionary<string, torch.Tensor> state) => _inner.SaveState(state);
 
-    public override void LoadState(BinaryReader reader) => _inner.LoadState(reader);
+    public override void LoadState(IReadOnlyDictionary<string, torch.Tensor> state) => _inner.LoadState(state);
 
     protected override void Dispose(bool disposing)
     {

@@ -55,19 +55,103 @@ internal sealed class TorchOptimizer : GroupedOptimizer
         using torch.Tensor? _ = _optimizer.step();
     }
 
-    // TorchSharp's own format: the type name, each group's options, then each parameter's state in group order.
-    public override void SaveState(BinaryWriter writer) => _optimizer.save_state_dict(writer);
-
-    public override void LoadState(BinaryReader reader)
+    // TorchSharp's own stream format also carries each group's hyper-parameters and would load them over the settings'
+    // (a damaged flag could turn on amsgrad or maximize); only the per-parameter tensors are taken here.
+    public override void SaveState(IDictionary<string, torch.Tensor> state)
     {
-        try
+        ArgumentNullException.ThrowIfNull(state);
+        foreach ((string key, OptimizerState parameterState, Parameter parameter) in States())
         {
-            _optimizer.load_state_dict(reader);
+            switch (parameterState)
+            {
+                case AdamW.State a:
+                    AddMoments(state, key, a.step, a.exp_avg, a.exp_avg_sq, a.max_exp_avg_sq);
+                    break;
+                case Adam.State a:
+                    AddMoments(state, key, a.step, a.exp_avg, a.exp_avg_sq, a.max_exp_avg_sq);
+                    break;
+                case SGD.State sgd when sgd.momentum_buffer is not null:
+                    state.Add(key + "momentum_buffer", sgd.momentum_buffer);
+                    break;
+            }
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or EndOfStreamException or InvalidCastException or NotSupportedException)
+    }
+
+    public override void LoadState(IReadOnlyDictionary<string, torch.Tensor> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((string key, OptimizerState parameterState, Parameter parameter) in States())
         {
-            throw new InvalidDataException($"The saved {Name} state does not fit this model's parameter groups: {e.Message}", e);
+            switch (parameterState)
+            {
+                case AdamW.State a:
+                    a.step = LoadMoments(state, key, used, a.exp_avg, a.exp_avg_sq, a.max_exp_avg_sq);
+                    break;
+                case Adam.State a:
+                    a.step = LoadMoments(state, key, used, a.exp_avg, a.exp_avg_sq, a.max_exp_avg_sq);
+                    break;
+                case SGD.State sgd:
+                    // TorchSharp makes the momentum buffer at the first step; a checkpoint before any step has none.
+                    string name = key + "momentum_buffer";
+                    if (state.ContainsKey(name))
+                    {
+                        used.Add(name);
+                        if (sgd.momentum_buffer is null)
+                        {
+                            sgd.momentum_buffer = OptimizerStateTensors.Clone(state, name, parameter);
+                        }
+                        else
+                        {
+                            OptimizerStateTensors.CopyInto(state, name, sgd.momentum_buffer);
+                        }
+                    }
+
+                    break;
+            }
         }
+
+        OptimizerStateTensors.CheckAllUsed(state, used);
+    }
+
+    private IEnumerable<(string Key, OptimizerState State, Parameter Parameter)> States()
+    {
+        // state_dict lists the states in group order, parameter order: the order of this optimizer's groups.
+        List<OptimizerState> states = _optimizer.state_dict().State;
+        int index = 0;
+        for (int g = 0; g < Groups.Count; g++)
+        {
+            for (int p = 0; p < Groups[g].Parameters.Count; p++)
+            {
+                yield return (StateKey(g, p), states[index++], Groups[g].Parameters[p]);
+            }
+        }
+    }
+
+    private static void AddMoments(IDictionary<string, torch.Tensor> state, string key, long step, torch.Tensor first, torch.Tensor second, torch.Tensor? max)
+    {
+        state.Add(key + "step", OptimizerStateTensors.Step(step));
+        state.Add(key + "exp_avg", first);
+        state.Add(key + "exp_avg_sq", second);
+        if (max is not null)
+        {
+            state.Add(key + "max_exp_avg_sq", max);
+        }
+    }
+
+    private static long LoadMoments(IReadOnlyDictionary<string, torch.Tensor> state, string key, HashSet<string> used, torch.Tensor first, torch.Tensor second, torch.Tensor? max)
+    {
+        long step = OptimizerStateTensors.ReadStep(state, key + "step");
+        OptimizerStateTensors.CopyInto(state, key + "exp_avg", first);
+        OptimizerStateTensors.CopyInto(state, key + "exp_avg_sq", second);
+        used.UnionWith(new[] { key + "step", key + "exp_avg", key + "exp_avg_sq" });
+        if (max is not null)
+        {
+            OptimizerStateTensors.CopyInto(state, key + "max_exp_avg_sq", max);
+            used.Add(key + "max_exp_avg_sq");
+        }
+
+        return step;
     }
 
     protected override void Dispose(bool disposing)

@@ -16,12 +16,14 @@ internal static class EsdEngine
 
     /// <summary>
     /// Pooled, ascending eigenvalues for each batch of matrices in <paramref name="layers"/> ([B, m, n] each;
-    /// real or complex). Negative round-off of the Gram route is clamped to 0.
+    /// real or complex), or null for a layer whose eigensolve did not converge even in float64 (LAPACK gives up on
+    /// ill-conditioned input, such as weights near 1e30 whose float32 Gram overflows). Negative round-off of the Gram
+    /// route is clamped to 0.
     /// </summary>
     /// <param name="layers">One tensor of matrices per layer.</param>
     /// <param name="useFloat64">Compute in double precision (slower; for reference checks).</param>
     /// <param name="threads">Threads over which the eigensolves are spread.</param>
-    public static double[][] Compute(IReadOnlyList<torch.Tensor> layers, bool useFloat64, int threads)
+    public static double[]?[] Compute(IReadOnlyList<torch.Tensor> layers, bool useFloat64, int threads)
     {
         using var scope = torch.NewDisposeScope();
 
@@ -33,7 +35,7 @@ internal static class EsdEngine
         }
 
         // 2. The eigensolves, one layer per thread, largest first so the threads finish together.
-        var results = new double[layers.Count][];
+        var results = new double[]?[layers.Count];
         int[] order = Enumerable.Range(0, layers.Count)
             .OrderByDescending(i => grams[i].shape[0] * Math.Pow(grams[i].shape[1], 3))
             .ToArray();
@@ -45,7 +47,7 @@ internal static class EsdEngine
                 results[i] = Eigenvalues(grams[i]);
             }
 
-            return results;
+            return RetryInFloat64(layers, results, useFloat64);
         }
 
         // LAPACK's symmetric eigensolver parallelises poorly inside one small matrix; one matrix per thread keeps
@@ -69,6 +71,20 @@ internal static class EsdEngine
                 torch.set_num_threads(workerThreads);
             }
         });
+
+        return RetryInFloat64(layers, results, useFloat64);
+    }
+
+    private static double[]?[] RetryInFloat64(IReadOnlyList<torch.Tensor> layers, double[]?[] results, bool useFloat64)
+    {
+        for (int i = 0; i < results.Length && !useFloat64; i++)
+        {
+            if (results[i] is null)
+            {
+                using var scope = torch.NewDisposeScope();
+                results[i] = Eigenvalues(Gram(layers[i], useFloat64: true));
+            }
+        }
 
         return results;
     }
@@ -115,11 +131,21 @@ internal static class EsdEngine
         return gram;
     }
 
-    // Runs on worker threads, which have no dispose scope of their own.
-    private static double[] Eigenvalues(torch.Tensor grams)
+    // Runs on worker threads, which have no dispose scope of their own. Null when LAPACK does not converge.
+    private static double[]? Eigenvalues(torch.Tensor grams)
     {
         using var scope = torch.NewDisposeScope();
-        torch.Tensor asDouble = torch.linalg.eigvalsh(grams).to(torch.float64).cpu().contiguous();
+        torch.Tensor values;
+        try
+        {
+            values = torch.linalg.eigvalsh(grams);
+        }
+        catch (System.Runtime.InteropServices.ExternalException)
+        {
+            return null;
+        }
+
+        torch.Tensor asDouble = values.to(torch.float64).cpu().contiguous();
         double[] pooled = asDouble.data<double>().ToArray();
         for (int k = 0; k < pooled.Length; k++)
         {

@@ -14,4 +14,7 @@ public enum LayerStatus
 
     /// <summary>The weight holds NaN or Inf: no spectrum; see <see cref="LayerSpectrum.Message"/>.</summary>
     NonFiniteWeights,
+
+    /// <summary>LAPACK's eigensolver did not converge (ill-conditioned weights): no spectrum, reported, not balanced.</summary>
+    EigensolverFailed,
 }

@@ -103,10 +103,16 @@ public sealed class SpectralAnalyzer
         }
 
         int threads = Options.Threads > 0 ? Options.Threads : torch.get_num_threads();
-        double[][] eigenvalues = EsdEngine.Compute(matrices, Options.UseFloat64, threads);
+        double[]?[] eigenvalues = EsdEngine.Compute(matrices, Options.UseFloat64, threads);
         for (int k = 0; k < owners.Count; k++)
         {
-            spectra[owners[k]] = Measure(layers[owners[k]], eigenvalues[k]);
+            spectra[owners[k]] = eigenvalues[k] is { } values
+                ? Measure(layers[owners[k]], values)
+                : Describe(layers[owners[k]]) with
+                {
+                    Status = LayerStatus.EigensolverFailed,
+                    Message = "the eigensolver did not converge, in float32 or float64 (ill-conditioned weights, e.g. entries of extreme magnitude)",
+                };
         }
 
         return SpectralReport.Create(source, Options, spectra.Select(s => s!).ToList());

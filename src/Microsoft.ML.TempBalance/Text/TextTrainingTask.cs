@@ -12,9 +12,13 @@ internal sealed class TextTrainingTask : ITrainingTask
     private readonly int _padId;
     private readonly bool _regression;
     private readonly int _batchSize;
+    private readonly string _settings;
+    private string? _fingerprint;
 
-    public TextTrainingTask(IReadOnlyList<TextExample> train, IReadOnlyList<TextExample>? validation, int padId, bool regression, int batchSize)
+    // settings: what decides the run besides the engine's options and the tokens (LoRA, task kind), for the data fingerprint.
+    public TextTrainingTask(IReadOnlyList<TextExample> train, IReadOnlyList<TextExample>? validation, int padId, bool regression, int batchSize, string settings = "")
     {
+        _settings = settings;
         _train = train;
         _validation = validation;
         _padId = padId;
@@ -23,6 +27,25 @@ internal sealed class TextTrainingTask : ITrainingTask
     }
 
     public int ExampleCount => _train.Count;
+
+    // The token ids carry the tokenizer and MaxSequenceLength; the settings carry LoRA and the task kind.
+    public string? DataFingerprint => _fingerprint ??= Fingerprint();
+
+    private string Fingerprint()
+    {
+        using var digest = new DataFingerprint();
+        digest.Add(_settings);
+        foreach (IReadOnlyList<TextExample>? examples in new[] { _train, _validation })
+        {
+            digest.Add(examples?.Count ?? -1);
+            foreach (TextExample example in examples ?? Array.Empty<TextExample>())
+            {
+                digest.Add(example.Tokens.Ids).Add(example.Tokens.TypeIds).Add(example.Class).Add(BitConverter.SingleToInt32Bits(example.Target));
+            }
+        }
+
+        return digest.Finish();
+    }
 
     public torch.Tensor Loss(torch.nn.Module model, IReadOnlyList<int> batch)
     {

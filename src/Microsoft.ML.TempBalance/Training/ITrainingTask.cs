@@ -18,4 +18,11 @@ public interface ITrainingTask
 
     /// <summary>Evaluates the model (in eval mode, without gradients) on the validation set; null when there is none.</summary>
     ValidationResult? Validate(torch.nn.Module model);
+
+    /// <summary>
+    /// A digest of the training and validation data and of the task's own settings (what decides the run besides the
+    /// engine's options). A training checkpoint records it and refuses to resume when it differs; null when the task
+    /// cannot tell (then only the example count is checked).
+    /// </summary>
+    string? DataFingerprint => null;
 }

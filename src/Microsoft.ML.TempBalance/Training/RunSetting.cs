@@ -13,18 +13,19 @@ internal sealed record RunSetting(string Name, string Value)
 {
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    /// <summary>The settings of a run of <paramref name="options"/> over this data and grouping.</summary>
-    public static List<RunSetting> Of(TrainingOptions options, TempBalanceOptions? balance, int examples, ParameterGrouping grouping) => new()
+    /// <summary>The settings of a run of <paramref name="options"/> over this task's data and this grouping.</summary>
+    public static List<RunSetting> Of(TrainingOptions options, TempBalanceOptions? balance, ITrainingTask task, ParameterGrouping grouping) => new()
     {
-        new("training examples", Text(examples)),
+        new("training examples", Text(task.ExampleCount)),
+        new("data", task.DataFingerprint ?? "not recorded by the task"),
         new(nameof(TrainingOptions.Epochs), Text(options.Epochs)),
         new(nameof(TrainingOptions.BatchSize), Text(options.BatchSize)),
         new(nameof(TrainingOptions.Seed), Text(options.Seed)),
         new(nameof(TrainingOptions.Shuffle), options.Shuffle.ToString()),
         new(nameof(TrainingOptions.LearningRate), Text(options.LearningRate)),
         new(nameof(TrainingOptions.WeightDecay), Text(options.WeightDecay)),
-        new(nameof(TrainingOptions.Schedule), options.Schedule.ToString()),
-        new(nameof(TrainingOptions.Optimizer), options.Optimizer.ToString()),
+        new(nameof(TrainingOptions.Schedule), Describe(options.Schedule)),
+        new(nameof(TrainingOptions.Optimizer), Describe(options.Optimizer)),
         new(nameof(TrainingOptions.GradientClipNorm), options.GradientClipNorm is { } clip ? Text(clip) : "none"),
         new(nameof(TrainingOptions.KeepBestEpoch), options.KeepBestEpoch.ToString()),
         new(nameof(TrainingOptions.TempBalance), balance is null ? "none" : Describe(balance)),
@@ -50,20 +51,21 @@ internal sealed record RunSetting(string Name, string Value)
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    // Mappings are classes without a printed form; their public parameters are what distinguishes two of a kind.
-    private static string Describe(ILearningRateMapping mapping) => $"{mapping.Name} {JsonSerializer.Serialize(mapping, mapping.GetType(), Json)}";
+    // JSON of the public properties: exact and culture-free (records print doubles in the current culture, and some
+    // types, such as the mappings, have no printed form at all).
+    private static string Describe(object value) => $"{value.GetType().Name} {JsonSerializer.Serialize(value, value.GetType(), Json)}";
 
     private static string Describe(TempBalanceOptions balance) => string.Join(", ", new[]
     {
         Describe(balance.Mapping),
         $"metric {balance.Metric}",
         $"unit {balance.Unit}",
-        $"cadence {balance.Cadence}",
+        $"cadence {Describe(balance.Cadence)}",
         $"fixed scores {balance.FixedScores}",
         $"target {balance.Target}",
         $"weight-decay mapping {Describe(balance.WeightDecayMapping)}",
         $"normalised factors {balance.NormalizeFactors}",
-        $"analyzer {balance.Analyzer}",
+        $"analyzer {Describe(balance.Analyzer)}",
         $"excluded [{string.Join(' ', balance.ExcludedLayers)}]",
         $"normalisation follows layer {balance.NormalizationFollowsLayer}",
         $"background {balance.BackgroundAnalysis?.ToString() ?? "auto"}",

@@ -9,9 +9,9 @@ namespace Microsoft.ML.TempBalance.Training;
 
 /// <summary>
 /// A resumable training state in one safetensors file: the weights (<c>model.*</c>), the best epoch's weights
-/// (<c>best.*</c>), the optimizer state and torch's generator state as byte tensors, and the rest of the run
-/// (settings, epochs so far, best epoch, TempBalance state) as JSON in the metadata. Written atomically, so a run
-/// killed while writing leaves the previous checkpoint.
+/// (<c>best.*</c>), the optimizer's moments and step counts (<c>optimizer.*</c>), torch's CPU generator state as bytes
+/// (<c>random.torch</c>), and the rest of the run (settings, epochs so far, best epoch, TempBalance state) as JSON in
+/// the metadata. Written atomically, so a run killed while writing leaves the previous checkpoint.
 /// </summary>
 internal static class TrainingCheckpoint
 {
@@ -20,7 +20,7 @@ internal static class TrainingCheckpoint
     private const string StateKey = "state";
     private const string ModelPrefix = "model.";
     private const string BestPrefix = "best.";
-    private const string OptimizerTensor = "optimizer.state";
+    private const string OptimizerPrefix = "optimizer.";
     private const string RandomTensor = "random.torch";
     private const string RandomHashKey = "random.sha256";
 
@@ -33,6 +33,7 @@ internal static class TrainingCheckpoint
     /// <summary>Where a run stands at the end of an epoch.</summary>
     internal sealed record State(
         List<RunSetting> Settings,
+        int Threads,
         int CompletedEpochs,
         long Step,
         int BestEpoch,
@@ -40,63 +41,52 @@ internal static class TrainingCheckpoint
         List<EpochSummary> Epochs,
         TempBalanceState? Balance);
 
+    /// <summary>What <see cref="Resume"/> found: the run's state and the best epoch's weights (the caller owns them).</summary>
+    internal sealed record Resumed(State State, Dictionary<string, torch.Tensor>? Best);
+
     /// <summary>Writes the checkpoint (replacing <paramref name="path"/> atomically).</summary>
     public static void Write(string path, State state, torch.nn.Module model, GroupedOptimizer optimizer, IReadOnlyDictionary<string, torch.Tensor>? best)
     {
-        var owned = new List<torch.Tensor>();
-        try
+        RemoveStaleTemporaries(path);
+        // Step counts and the generator state are made here; the scope disposes them, not the live tensors.
+        using var scope = torch.NewDisposeScope();
+        var tensors = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
+        foreach ((string name, torch.Tensor tensor) in model.state_dict())
         {
-            var tensors = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
-            foreach ((string name, torch.Tensor tensor) in model.state_dict())
-            {
-                tensors.Add(ModelPrefix + name, tensor);
-            }
-
-            foreach ((string name, torch.Tensor tensor) in best ?? new Dictionary<string, torch.Tensor>())
-            {
-                tensors.Add(BestPrefix + name, tensor);
-            }
-
-            using (var buffer = new MemoryStream())
-            {
-                using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-                {
-                    optimizer.SaveState(writer);
-                }
-
-                torch.Tensor bytes = torch.tensor(buffer.ToArray(), torch.uint8);
-                owned.Add(bytes);
-                tensors.Add(OptimizerTensor, bytes);
-            }
-
-            torch.Tensor random = torch.get_rng_state();
-            owned.Add(random);
-            tensors.Add(RandomTensor, random);
-            var metadata = new Dictionary<string, string>
-            {
-                [FormatKey] = Format,
-                [StateKey] = JsonSerializer.Serialize(state, Json),
-                [RandomHashKey] = Hash(random),
-            };
-            SafetensorsWriter.Write(path, tensors, metadata);
+            tensors.Add(ModelPrefix + name, tensor);
         }
-        finally
+
+        foreach ((string name, torch.Tensor tensor) in best ?? new Dictionary<string, torch.Tensor>())
         {
-            foreach (torch.Tensor tensor in owned)
-            {
-                tensor.Dispose();
-            }
+            tensors.Add(BestPrefix + name, tensor);
         }
+
+        var optimizerState = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
+        optimizer.SaveState(optimizerState);
+        foreach ((string name, torch.Tensor tensor) in optimizerState)
+        {
+            tensors.Add(OptimizerPrefix + name, tensor);
+        }
+
+        torch.Tensor random = torch.get_rng_state();
+        tensors.Add(RandomTensor, random);
+        var metadata = new Dictionary<string, string>
+        {
+            [FormatKey] = Format,
+            [StateKey] = JsonSerializer.Serialize(state, Json),
+            [RandomHashKey] = Hash(random),
+        };
+        SafetensorsWriter.Write(path, tensors, metadata);
     }
 
     /// <summary>
     /// Restores a run from <paramref name="path"/> into freshly built <paramref name="model"/>, <paramref name="optimizer"/>
-    /// and <paramref name="balancer"/>, and sets torch's generator; returns the run's state and the best epoch's weights
-    /// (the caller owns them).
+    /// and <paramref name="balancer"/>, and sets torch's generator. Everything is read and checked before the model is
+    /// touched, so a refused checkpoint leaves the model as it was.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is damaged or is not a checkpoint of this model (named).</exception>
     /// <exception cref="ArgumentException">The checkpoint was written by a run with other settings (the first one named).</exception>
-    public static (State State, Dictionary<string, torch.Tensor>? Best) Resume(
+    public static Resumed Resume(
         string path, IReadOnlyList<RunSetting> settings, int epochs, int stepsPerEpoch, torch.nn.Module model, GroupedOptimizer optimizer, TempBalanceScheduler? balancer)
     {
         using SafetensorsReader reader = SafetensorsReader.Open(path);
@@ -109,44 +99,34 @@ internal static class TrainingCheckpoint
         }
 
         // The settings agree, so the counters must too; anything else is a damaged file.
-        if (state.CompletedEpochs > epochs || state.Step != (long)state.CompletedEpochs * stepsPerEpoch || state.BestEpoch < 0 || state.BestEpoch >= epochs)
+        if (state.CompletedEpochs > epochs || state.Step != (long)state.CompletedEpochs * stepsPerEpoch || state.BestEpoch < 0 || state.BestEpoch >= epochs
+            || (state.Balance is null) != (balancer is null))
         {
-            throw new InvalidDataException($"The training checkpoint '{path}' is inconsistent: {state.CompletedEpochs} epoch(s), step {state.Step}, best epoch {state.BestEpoch} for a run of {epochs} epoch(s) of {stepsPerEpoch} step(s).");
+            throw new InvalidDataException($"The training checkpoint '{path}' is inconsistent: {state.CompletedEpochs} epoch(s), step {state.Step}, best epoch {state.BestEpoch}, "
+                + $"{(state.Balance is null ? "no" : "a")} TempBalance state, for a run of {epochs} epoch(s) of {stepsPerEpoch} step(s).");
         }
 
-        if ((state.Balance is null) != (balancer is null))
-        {
-            throw new InvalidDataException($"The checkpoint '{path}' {(state.Balance is null ? "has no" : "has a")} TempBalance state, which its own settings contradict.");
-        }
-
-        var weights = model.state_dict();
-        CopyInto(reader, path, ModelPrefix, weights);
+        var owned = new List<torch.Tensor>();
         Dictionary<string, torch.Tensor>? best = null;
         try
         {
+            Dictionary<string, torch.Tensor> targets = model.state_dict();
+            Dictionary<string, torch.Tensor> weights = ReadGroup(reader, path, ModelPrefix, targets, owned);
             if (reader.Tensors.Any(t => t.Name.StartsWith(BestPrefix, StringComparison.Ordinal)))
             {
-                best = weights.ToDictionary(p => p.Key, p => torch.empty_like(p.Value).DetachFromDisposeScope());
-                CopyInto(reader, path, BestPrefix, best);
-            }
-
-            using (torch.Tensor bytes = Read(reader, path, OptimizerTensor, torch.uint8))
-            using (var stream = new MemoryStream(bytes.data<byte>().ToArray()))
-            using (var binary = new BinaryReader(stream))
-            {
-                optimizer.LoadState(binary);
-                if (stream.Position != stream.Length)
+                best = ReadGroup(reader, path, BestPrefix, targets, new List<torch.Tensor>());
+                foreach (torch.Tensor tensor in best.Values)
                 {
-                    throw new InvalidDataException($"{stream.Length - stream.Position} byte(s) of optimizer state are left over.");
+                    tensor.DetachFromDisposeScope();
                 }
             }
 
-            if (balancer is not null)
-            {
-                balancer.RestoreState(state.Balance!);
-            }
+            var optimizerState = reader.Tensors.Where(t => t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+                .ToDictionary(t => t.Name[OptimizerPrefix.Length..], t => Own(reader.ReadTensor(t.Name), owned), StringComparer.Ordinal);
+            optimizer.LoadState(optimizerState);
+            balancer?.RestoreState(state.Balance!);
 
-            using torch.Tensor random = Read(reader, path, RandomTensor, torch.uint8);
+            torch.Tensor random = Own(Read(reader, path, RandomTensor, torch.uint8), owned);
             // libtorch aborts the process on an invalid generator state (TorchSharp does not catch it), so only the
             // exact bytes torch gave are handed back.
             if (!reader.Metadata.TryGetValue(RandomHashKey, out string? hash) || hash != Hash(random))
@@ -154,21 +134,41 @@ internal static class TrainingCheckpoint
                 throw new InvalidDataException("the saved random generator state is damaged (its SHA-256 does not match).");
             }
 
+            using (torch.no_grad())
+            {
+                foreach ((string name, torch.Tensor target) in targets)
+                {
+                    target.copy_(weights[name]);
+                }
+            }
+
             torch.set_rng_state(random);
+            return new Resumed(state, best);
         }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException or EndOfStreamException or JsonException)
+        catch (Exception e) when (IsDamage(e))
         {
             DisposeAll(best);
-            throw new InvalidDataException($"The checkpoint '{path}' does not fit this run: {e.Message}", e);
+            throw e is InvalidDataException && e.Message.Contains(path, StringComparison.Ordinal)
+                ? e
+                : new InvalidDataException($"The checkpoint '{path}' does not fit this run: {e.Message}", e);
         }
         catch
         {
             DisposeAll(best);
             throw;
         }
-
-        return (state, best);
+        finally
+        {
+            foreach (torch.Tensor tensor in owned)
+            {
+                tensor.Dispose();
+            }
+        }
     }
+
+    // What reading a damaged checkpoint can throw besides InvalidDataException (TorchSharp and System.Text.Json types).
+    private static bool IsDamage(Exception e) =>
+        e is InvalidDataException or ArgumentException or EndOfStreamException or JsonException or FormatException or OverflowException or InvalidCastException;
 
     private static State ReadState(SafetensorsReader reader, string path)
     {
@@ -194,7 +194,8 @@ internal static class TrainingCheckpoint
         }
     }
 
-    private static void CopyInto(SafetensorsReader reader, string path, string prefix, IReadOnlyDictionary<string, torch.Tensor> targets)
+    // The stored tensors under prefix, checked against the model's (names, shapes, dtypes, finite values).
+    private static Dictionary<string, torch.Tensor> ReadGroup(SafetensorsReader reader, string path, string prefix, IReadOnlyDictionary<string, torch.Tensor> targets, List<torch.Tensor> owned)
     {
         var stored = reader.Tensors.Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal)).Select(t => t.Name[prefix.Length..]).ToHashSet(StringComparer.Ordinal);
         string? unexpected = stored.FirstOrDefault(n => !targets.ContainsKey(n));
@@ -203,28 +204,38 @@ internal static class TrainingCheckpoint
             throw new InvalidDataException($"The checkpoint '{path}' holds '{prefix}{unexpected}', which this model does not have.");
         }
 
-        using var noGrad = torch.no_grad();
-        foreach ((string name, torch.Tensor target) in targets)
+        var result = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
+        try
         {
-            if (!stored.Contains(name))
+            foreach ((string name, torch.Tensor target) in targets)
             {
-                throw new InvalidDataException($"The checkpoint '{path}' lacks '{prefix}{name}'.");
+                if (!stored.Contains(name))
+                {
+                    throw new InvalidDataException($"The checkpoint '{path}' lacks '{prefix}{name}'.");
+                }
+
+                torch.Tensor value = Read(reader, path, prefix + name, target.dtype);
+                result.Add(name, value);
+                if (!value.shape.SequenceEqual(target.shape))
+                {
+                    throw new InvalidDataException($"'{prefix}{name}' in the checkpoint '{path}' has shape [{string.Join(", ", value.shape)}]; the model's is [{string.Join(", ", target.shape)}].");
+                }
             }
 
-            using torch.Tensor value = Read(reader, path, prefix + name, target.dtype);
-            if (!value.shape.SequenceEqual(target.shape))
+            string? nonFinite = ModuleCheckpoint.FirstNonFinite(result);
+            if (nonFinite is not null)
             {
-                throw new InvalidDataException($"'{prefix}{name}' in the checkpoint '{path}' has shape [{string.Join(", ", value.shape)}]; the model's is [{string.Join(", ", target.shape)}].");
+                throw new InvalidDataException($"'{prefix}{nonFinite}' in the checkpoint '{path}' holds NaN or infinite values.");
             }
-
-            target.copy_(value);
         }
-
-        string? nonFinite = ModuleCheckpoint.FirstNonFinite(targets);
-        if (nonFinite is not null)
+        catch
         {
-            throw new InvalidDataException($"'{prefix}{nonFinite}' in the checkpoint '{path}' holds NaN or infinite values.");
+            DisposeAll(result);
+            throw;
         }
+
+        owned.AddRange(result.Values);
+        return result;
     }
 
     private static torch.Tensor Read(SafetensorsReader reader, string path, string name, torch.ScalarType dtype)
@@ -243,6 +254,35 @@ internal static class TrainingCheckpoint
         }
 
         return tensor;
+    }
+
+    private static torch.Tensor Own(torch.Tensor tensor, List<torch.Tensor> owned)
+    {
+        owned.Add(tensor);
+        return tensor;
+    }
+
+    // A write killed midway (SIGKILL, power loss) leaves AtomicFile's temporary behind; a checkpoint can be gigabytes.
+    private static void RemoveStaleTemporaries(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string? folder = Path.GetDirectoryName(full);
+        if (folder is null || !Directory.Exists(folder))
+        {
+            return;
+        }
+
+        foreach (string stale in Directory.EnumerateFiles(folder, $".{Path.GetFileName(full)}.*.tmp"))
+        {
+            try
+            {
+                File.Delete(stale);
+            }
+            catch (IOException)
+            {
+                // Another writer may hold it; the next checkpoint tries again.
+            }
+        }
     }
 
     private static string Hash(torch.Tensor bytes) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes.data<byte>().ToArray()));

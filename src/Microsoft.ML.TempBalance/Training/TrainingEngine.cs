@@ -87,33 +87,39 @@ public sealed class TrainingEngine
         int bestEpoch = Options.Epochs - 1;
         long step = 0;
         int firstEpoch = 0;
+        int threads = Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount;
         TrainingCheckpointOptions? checkpoint = Options.Checkpoint;
-        List<RunSetting>? settings = checkpoint is null ? null : RunSetting.Of(Options, balance, examples, grouping);
-        if (checkpoint is not null && File.Exists(checkpoint.Path))
-        {
-            if (!checkpoint.Resume)
-            {
-                throw new IOException($"'{checkpoint.Path}' already holds a training checkpoint; resume from it (Resume, --resume), or delete it to start over.");
-            }
-
-            (TrainingCheckpoint.State saved, best) = TrainingCheckpoint.Resume(checkpoint.Path, settings!, Options.Epochs, stepsPerEpoch, model, optimizer, balancer);
-            firstEpoch = saved.CompletedEpochs;
-            step = saved.Step;
-            bestEpoch = saved.BestEpoch;
-            bestValidation = saved.BestValidation;
-            epochs.AddRange(saved.Epochs);
-            // System.Random's state cannot be saved; replaying the finished epochs' shuffles brings it to the same point.
-            for (int epoch = 0; epoch < firstEpoch && Options.Shuffle; epoch++)
-            {
-                random.Shuffle(new int[examples]);
-            }
-
-            reporter.Message($"Resumed from '{checkpoint.Path}' after epoch {firstEpoch} of {Options.Epochs} (step {step}).");
-        }
-
+        List<RunSetting>? settings = checkpoint is null ? null : RunSetting.Of(Options, balance, task, grouping);
         var clock = Stopwatch.StartNew();
         try
         {
+            if (checkpoint is not null && File.Exists(checkpoint.Path))
+            {
+                if (!checkpoint.Resume)
+                {
+                    throw new IOException($"'{checkpoint.Path}' already holds a training checkpoint; resume from it (Resume, --resume), or delete it to start over.");
+                }
+
+                TrainingCheckpoint.Resumed resumed = TrainingCheckpoint.Resume(checkpoint.Path, settings!, Options.Epochs, stepsPerEpoch, model, optimizer, balancer);
+                best = resumed.Best;
+                firstEpoch = resumed.State.CompletedEpochs;
+                step = resumed.State.Step;
+                bestEpoch = resumed.State.BestEpoch;
+                bestValidation = resumed.State.BestValidation;
+                epochs.AddRange(resumed.State.Epochs);
+                // System.Random's state cannot be saved; replaying the finished epochs' shuffles brings it to the same point.
+                for (int epoch = 0; epoch < firstEpoch && Options.Shuffle; epoch++)
+                {
+                    random.Shuffle(new int[examples]);
+                }
+
+                reporter.Message($"Resumed from '{checkpoint.Path}' after epoch {firstEpoch} of {Options.Epochs} (step {step}).");
+                if (resumed.State.Threads != threads)
+                {
+                    reporter.Message($"The checkpoint was written with {resumed.State.Threads} torch thread(s) and this run uses {threads}: sums may round differently, so the weights can differ in the last bits from an uninterrupted run.");
+                }
+            }
+
             for (int epoch = firstEpoch; epoch < Options.Epochs; epoch++)
             {
                 var epochClock = Stopwatch.StartNew();
@@ -159,7 +165,7 @@ public sealed class TrainingEngine
                         throw new TrainingDivergedException($"Training produced NaN or infinite values in '{nonFinite}' by epoch {epoch + 1}; no checkpoint was written.", epoch, step - 1);
                     }
 
-                    var state = new TrainingCheckpoint.State(settings!, epoch + 1, step, bestEpoch, bestValidation, epochs.ToList(), balancer?.CaptureState(step, epoch + 1));
+                    var state = new TrainingCheckpoint.State(settings!, threads, epoch + 1, step, bestEpoch, bestValidation, epochs.ToList(), balancer?.CaptureState(step, epoch + 1));
                     TrainingCheckpoint.Write(checkpoint.Path, state, model, optimizer, best);
                     reporter.Message($"Checkpoint after epoch {epoch + 1}: '{checkpoint.Path}'.");
                 }

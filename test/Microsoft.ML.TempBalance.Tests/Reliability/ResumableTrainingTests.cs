@@ -43,26 +43,31 @@ public sealed class ResumableTrainingTests
     public void KilledFourierNeuralOperatorFitResumesToTheUninterruptedWeights()
     {
         using var folder = new TempFolder();
-        PdeRegressionTransformer Fit(ITrainingReporter? reporter, TrainingCheckpointOptions? state)
+        // No validation set: the last epoch's weights are the model, so training after the resume decides them (with
+        // one, the best epoch could fall before the kill and hide a wrong resume).
+        PdeRegressionTransformer Fit(ITrainingReporter? reporter, TrainingCheckpointOptions? state, int dataSeed = 1)
         {
             var ml = new MLContext(seed: 1);
             var options = new PdeRegressionTrainer.Options
             {
                 GridShape = new[] { N, N }, Modes = 4, Width = 8, MaxEpochs = 5, BatchSize = 8, LearningRate = 5e-3, StepSizeEpochs = 2, Seed = 3,
-                NumberOfThreads = AssemblySetup.TorchThreads, ValidationSet = ml.Data.LoadFromEnumerable(PdeRows(8, 2)), Reporter = reporter, TrainingState = state,
+                NumberOfThreads = AssemblySetup.TorchThreads, Reporter = reporter, TrainingState = state,
             };
             TempBalanceOptions balance = PdeRegressionTrainer.Defaults.TempBalance() with
             {
                 Analyzer = PdeRegressionTrainer.Defaults.TempBalance().Analyzer with { MinEigenvalues = 4 },
                 Cadence = BalanceCadence.EverySteps(2),
             };
-            return ml.Regression.Trainers.FourierNeuralOperator(options).WithTempBalance(balance).Fit(ml.Data.LoadFromEnumerable(PdeRows(24, 1)));
+            return ml.Regression.Trainers.FourierNeuralOperator(options).WithTempBalance(balance).Fit(ml.Data.LoadFromEnumerable(PdeRows(24, dataSeed)));
         }
 
         var state = new TrainingCheckpointOptions { Path = Path.Combine(folder.Path, "fno.state"), Resume = true };
         using PdeRegressionTransformer uninterrupted = Fit(null, null);
         Assert.ThrowsExactly<KillAfterEpoch.SimulatedKillException>(() => Fit(new KillAfterEpoch(3), state));
         Assert.IsTrue(File.Exists(state.Path), "the killed fit left its checkpoint");
+        // Other data of the same size (a cross-validation fold, say) must not continue this run.
+        var otherData = Assert.ThrowsExactly<ArgumentException>(() => Fit(null, state, dataSeed: 7));
+        StringAssert.Contains(otherData.Message, "data = sha256:");
         var steps = new StepCounter();
         using PdeRegressionTransformer resumed = Fit(steps, state);
         Assert.AreEqual(2 * 3, steps.Steps, "the resumed fit trains epochs 4 and 5 only (3 steps each)");

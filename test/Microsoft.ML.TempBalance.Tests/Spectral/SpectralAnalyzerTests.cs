@@ -159,6 +159,20 @@ public sealed class SpectralAnalyzerTests
         }
     }
 
+    // Entries of 1e25 are finite in float32, but their float32 Gram matrix overflows and LAPACK does not converge on
+    // it; the analysis redoes that layer in float64. Alpha does not depend on the scale of W.
+    [TestMethod]
+    public void WeightsWhoseFloat32GramOverflowsAreAnalysedInFloat64()
+    {
+        torch.manual_seed(4);
+        using var w = torch.randn(80, 60);
+        using var huge = w * 1e25f;
+        LayerSpectrum reference = new SpectralAnalyzer(AnyCount with { UseFloat64 = true }).Analyze(new Dictionary<string, torch.Tensor> { ["fc.weight"] = w }, "plain")["fc"];
+        LayerSpectrum scaled = new SpectralAnalyzer(AnyCount).Analyze(new Dictionary<string, torch.Tensor> { ["fc.weight"] = huge }, "huge")["fc"];
+        Assert.AreEqual(LayerStatus.Ok, scaled.Status, scaled.Message);
+        Assert.AreEqual(reference.Alpha, scaled.Alpha, 1e-6 * reference.Alpha);
+    }
+
     [TestMethod]
     public void BadLayersAreFlaggedAndTheRestOfTheReportIsStillProduced()
     {

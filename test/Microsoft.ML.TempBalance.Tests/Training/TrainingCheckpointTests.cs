@@ -79,7 +79,8 @@ public sealed class TrainingCheckpointTests
     public void ResumedRunDrawsTheSameDropoutMasks()
     {
         using var task = new RegressionTask(examples: 40, input: 16, output: 4, seed: 5);
-        TrainingOptions options = Options(OptimizerKind.AdamW, sam: false, balance: false) with { Epochs = 4 };
+        // Without the best-epoch restore, the final weights are the last epoch's: training after the resume decides them.
+        TrainingOptions options = Options(OptimizerKind.AdamW, sam: false, balance: false) with { Epochs = 4, KeepBestEpoch = false };
         (Dictionary<string, Tensor> plain, _) = Run(options, task, modelSeed: 1, dropout: true);
         var checkpoint = new TrainingCheckpointOptions { Path = Path.Combine(_folder, "dropout.safetensors"), Resume = true };
         Assert.ThrowsExactly<KillAfterEpoch.SimulatedKillException>(() => Run(options with { Checkpoint = checkpoint }, task, modelSeed: 1, new KillAfterEpoch(2), dropout: true));
@@ -91,7 +92,7 @@ public sealed class TrainingCheckpointTests
     public void CheckpointEveryTwoEpochsResumesFromTheLastWrittenOne()
     {
         using var task = new RegressionTask(examples: 40, input: 16, output: 4, seed: 2);
-        TrainingOptions options = Options(OptimizerKind.AdamW, sam: false, balance: true);
+        TrainingOptions options = Options(OptimizerKind.AdamW, sam: false, balance: true) with { KeepBestEpoch = false };
         (Dictionary<string, Tensor> plain, _) = Run(options, task, modelSeed: 1);
         var checkpoint = new TrainingCheckpointOptions { Path = Path.Combine(_folder, "every2.safetensors"), EveryEpochs = 2, Resume = true };
         // Killed after epoch 3: the file holds epoch 2, so epoch 3 is trained again.
@@ -100,6 +101,20 @@ public sealed class TrainingCheckpointTests
         (Dictionary<string, Tensor> resumed, _) = Run(options with { Checkpoint = checkpoint }, task, modelSeed: 3, messages);
         SameWeights.Assert(plain, resumed, "resumed from epoch 2");
         Assert.IsTrue(messages.Lines.Any(l => l.Contains("after epoch 2 of 6", StringComparison.Ordinal)), string.Join("\n", messages.Lines));
+    }
+
+    // TB_Fix keeps the step-0 scores for the whole run; a resume must not take the scores of its first analysis instead.
+    [TestMethod]
+    public void FixedScoresSurviveTheResume()
+    {
+        using var task = new RegressionTask(examples: 40, input: 16, output: 4, seed: 3);
+        TrainingOptions options = Options(OptimizerKind.AdamW, sam: false, balance: true) with { KeepBestEpoch = false };
+        options = options with { TempBalance = options.TempBalance! with { FixedScores = true, Cadence = BalanceCadence.EveryEpochs(1) } };
+        (Dictionary<string, Tensor> plain, _) = Run(options, task, modelSeed: 1);
+        var checkpoint = new TrainingCheckpointOptions { Path = Path.Combine(_folder, "fixed.safetensors"), Resume = true };
+        Assert.ThrowsExactly<KillAfterEpoch.SimulatedKillException>(() => Run(options with { Checkpoint = checkpoint }, task, modelSeed: 1, new KillAfterEpoch(2)));
+        (Dictionary<string, Tensor> resumed, _) = Run(options with { Checkpoint = checkpoint }, task, modelSeed: 8);
+        SameWeights.Assert(plain, resumed, "the resumed TB_Fix run");
     }
 
     [TestMethod]
@@ -142,6 +157,9 @@ public sealed class TrainingCheckpointTests
         StringAssert.Contains(rate.Message, "LearningRate = 0.01");
         var mapping = Assert.ThrowsExactly<ArgumentException>(() => Run(options with { TempBalance = options.TempBalance! with { Mapping = new SigmoidMapping(3, 1) } }, task, modelSeed: 1));
         StringAssert.Contains(mapping.Message, "TempBalance");
+        // TorchSharp's own state format would carry beta2 along and load it over the new value; here it is a setting.
+        var beta = Assert.ThrowsExactly<ArgumentException>(() => Run(options with { Optimizer = options.Optimizer with { Beta2 = 0.99 } }, task, modelSeed: 1));
+        StringAssert.Contains(beta.Message, "Optimizer = ");
         using var other = new RegressionTask(examples: 48, input: 16, output: 4, seed: 2);
         var data = Assert.ThrowsExactly<ArgumentException>(() => Run(options, other, modelSeed: 1));
         StringAssert.Contains(data.Message, "training examples = 40");

@@ -42,7 +42,11 @@ public sealed class PdeSolver : IDisposable
         PdeTrainingTask task;
         try
         {
-            task = new PdeTrainingTask(train, validation, rollout, options.Normalization);
+            string described = System.Text.Json.JsonSerializer.Serialize(new
+            {
+                options.ModelKind, options.Model, options.UNetFeatures, options.Rollout, options.UnrollSteps, options.Loss, options.Normalization, options.SingleStep,
+            });
+            task = new PdeTrainingTask(train, validation, rollout, options.Normalization, described);
         }
         catch
         {

@@ -14,10 +14,20 @@ internal sealed class PdeTrainingTask : ITrainingTask, IDisposable
     private readonly torch.Tensor _train;
     private readonly PdeDataset? _validation;
     private readonly PdeRollout _rollout;
+    private readonly PdeDataset _trainData;
+    private readonly string _settings;
+    private string? _fingerprint;
 
-    public PdeTrainingTask(PdeDataset train, PdeDataset? validation, PdeRollout rollout, PdeNormalization normalization = PdeNormalization.None)
+    /// <param name="train">Training trajectories.</param>
+    /// <param name="validation">Validation trajectories (optional).</param>
+    /// <param name="rollout">The rollout (mode, loss, normaliser).</param>
+    /// <param name="normalization">Field scaling.</param>
+    /// <param name="settings">The trainer's settings that decide the run besides the engine's (for the data fingerprint).</param>
+    public PdeTrainingTask(PdeDataset train, PdeDataset? validation, PdeRollout rollout, PdeNormalization normalization = PdeNormalization.None, string settings = "")
     {
         _rollout = rollout;
+        _trainData = train;
+        _settings = settings;
         _train = PdeRollout.ToTensor(train);
         try
         {
@@ -39,6 +49,8 @@ internal sealed class PdeTrainingTask : ITrainingTask, IDisposable
 
     public int ExampleCount { get; }
 
+    public string? DataFingerprint => _fingerprint ??= Fingerprint();
+
     public torch.Tensor Loss(torch.nn.Module model, IReadOnlyList<int> batch)
     {
         using torch.Tensor index = torch.tensor(batch.Select(i => (long)i).ToArray());
@@ -56,6 +68,22 @@ internal sealed class PdeTrainingTask : ITrainingTask, IDisposable
         float[] predicted = _rollout.Predict((torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor>)model, _validation);
         PdeMetrics metrics = _rollout.Evaluate(predicted, _validation);
         return new ValidationResult(metrics.NormalizedRmse, HigherIsBetter: false, "nRMSE");
+    }
+
+    private string Fingerprint()
+    {
+        using var digest = new DataFingerprint();
+        digest.Add(_settings);
+        foreach (PdeDataset? data in new[] { _trainData, _validation })
+        {
+            digest.Add(data is null ? -1 : data.Samples);
+            if (data is not null)
+            {
+                digest.Add(data.Data);
+            }
+        }
+
+        return digest.Finish();
     }
 
     public void Dispose() => _train.Dispose();
