@@ -166,8 +166,9 @@ public sealed class TrainingEngine
                     }
 
                     var state = new TrainingCheckpoint.State(settings!, threads, epoch + 1, step, bestEpoch, bestValidation, epochs.ToList(), balancer?.CaptureState(step, epoch + 1));
+                    var writing = Stopwatch.StartNew();
                     TrainingCheckpoint.Write(checkpoint.Path, state, model, optimizer, best);
-                    reporter.Message($"Checkpoint after epoch {epoch + 1}: '{checkpoint.Path}'.");
+                    reporter.Message(Invariant($"Checkpoint after epoch {epoch + 1}: '{checkpoint.Path}' ({new FileInfo(checkpoint.Path).Length / 1048576.0:F1} MB, {writing.Elapsed.TotalSeconds:F2} s)."));
                 }
 
                 reporter.EpochCompleted(summary);
