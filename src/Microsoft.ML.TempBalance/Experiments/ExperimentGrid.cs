@@ -33,6 +33,19 @@ public sealed record ExperimentGrid
     /// <summary>LoRA ranks (text tasks; alpha = 2 x rank on query and value); 0 is full fine-tuning.</summary>
     public IReadOnlyList<int> LoraRank { get; init; } = new[] { 0 };
 
+    /// <summary>
+    /// When TempBalance re-measures the ESD: <c>task</c> (the trainer's default: every epoch for PDE tasks, the reference
+    /// cadence for text), <c>epochs:N</c>, <c>steps:N</c> or <c>budget:F</c> (at most a share F of the wall time, 0 &lt; F &lt; 1;
+    /// follows the clock, so its trials do not repeat exactly). Several values make separate TB arms.
+    /// </summary>
+    public IReadOnlyList<string> Cadence { get; init; } = new[] { "task" };
+
+    /// <summary>
+    /// Also balance the FNO's spectral (Fourier) weights, all modes of a layer pooled into one ESD (spec decision 10);
+    /// PDE tasks only (a UNet has none, so there it changes nothing). <c>[false, true]</c> makes a TB-spectral arm.
+    /// </summary>
+    public IReadOnlyList<bool> SpectralWeights { get; init; } = new[] { false };
+
     private static readonly string[] Optimizers = { "default", "adamW", "adam", "sgd", "adaFactor", "sam" };
 
     private static readonly string[] Units = { "task", "block", "layer" };
@@ -48,6 +61,17 @@ public sealed record ExperimentGrid
         if (!textTask && (Unit.Any(u => u != "task") || LoraRank.Any(r => r != 0)))
         {
             throw new InvalidDataException($"'{source}': grid.unit and grid.loraRank apply to text tasks only.");
+        }
+
+        if (SpectralWeights.Count == 0 || (textTask && SpectralWeights.Any(w => w)))
+        {
+            throw new InvalidDataException($"'{source}': grid.spectralWeights needs values, and applies to PDE tasks only.");
+        }
+
+        string? cadence = Cadence.FirstOrDefault(c => !TryParseCadence(c, out _));
+        if (Cadence.Count == 0 || cadence is not null)
+        {
+            throw new InvalidDataException($"'{source}': grid.cadence '{cadence}' is not task, epochs:N, steps:N (N ≥ 1) or budget:F (0 < F < 1).");
         }
 
         if (LearningRate.Count == 0 || LearningRate.Any(v => !(v > 0)) || BatchSize.Count == 0 || BatchSize.Any(b => b < 1))
@@ -96,7 +120,13 @@ public sealed record ExperimentGrid
                                     {
                                         foreach (double high in SHigh)
                                         {
-                                            list.Add(new TrialConfiguration(rate, batch, optimizer, true, mapping, low, high, unit, rank));
+                                            foreach (string cadence in Cadence.Distinct())
+                                            {
+                                                foreach (bool spectral in SpectralWeights.Distinct())
+                                                {
+                                                    list.Add(new TrialConfiguration(rate, batch, optimizer, true, mapping, low, high, unit, rank, cadence, spectral));
+                                                }
+                                            }
                                         }
                                     }
                                 }
@@ -109,19 +139,53 @@ public sealed record ExperimentGrid
 
         return list;
     }
+
+    /// <summary>Parses a grid cadence; <paramref name="cadence"/> is null for <c>task</c> (the trainer's own).</summary>
+    internal static bool TryParseCadence(string value, out Balancing.BalanceCadence? cadence)
+    {
+        cadence = null;
+        string[] parts = (value ?? "").Split(':');
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        switch (parts)
+        {
+            case ["task"]:
+                return true;
+            case ["epochs", string n] when int.TryParse(n, System.Globalization.NumberStyles.None, invariant, out int epochs) && epochs >= 1:
+                cadence = Balancing.BalanceCadence.EveryEpochs(epochs);
+                return true;
+            case ["steps", string n] when int.TryParse(n, System.Globalization.NumberStyles.None, invariant, out int steps) && steps >= 1:
+                cadence = Balancing.BalanceCadence.EverySteps(steps);
+                return true;
+            case ["budget", string f] when double.TryParse(f, System.Globalization.NumberStyles.Float, invariant, out double fraction) && fraction > 0 && fraction < 1:
+                cadence = Balancing.BalanceCadence.Budget(fraction);
+                return true;
+            default:
+                return false;
+        }
+    }
 }
 
-/// <summary>One point of the grid. <paramref name="Unit"/> and <paramref name="LoraRank"/> appear in the key only when not the defaults, so earlier trials keep their ids.</summary>
-public sealed record TrialConfiguration(double LearningRate, int BatchSize, string Optimizer, bool TempBalance, string Mapping, double SLow, double SHigh, string Unit = "task", int LoraRank = 0)
+/// <summary>
+/// One point of the grid. <paramref name="Unit"/>, <paramref name="LoraRank"/>, <paramref name="Cadence"/> and
+/// <paramref name="SpectralWeights"/> appear in the key only when not the defaults, so earlier trials keep their ids.
+/// </summary>
+public sealed record TrialConfiguration(
+    double LearningRate, int BatchSize, string Optimizer, bool TempBalance, string Mapping, double SLow, double SHigh, string Unit = "task", int LoraRank = 0,
+    string Cadence = "task", bool SpectralWeights = false)
 {
-    /// <summary>The method a report groups by: FT or TB (TB-block, TB-layer for a unit other than the task's), after the optimizer and LoRA rank when they are not the defaults.</summary>
+    /// <summary>
+    /// The method a report groups by: FT or TB (TB-block, TB-layer for a unit other than the task's; -spectral when the
+    /// FNO's spectral weights are balanced too; -budget0.05 and the like for a cadence other than the task's), after the
+    /// optimizer and LoRA rank when they are not the defaults.
+    /// </summary>
     public string Method => (Optimizer == "default" ? "" : Optimizer + "+") + (LoraRank > 0 ? System.FormattableString.Invariant($"lora{LoraRank}+") : "")
-        + (TempBalance ? "TB" + (Unit == "task" ? "" : "-" + Unit) : "FT");
+        + (TempBalance ? "TB" + (Unit == "task" ? "" : "-" + Unit) + (SpectralWeights ? "-spectral" : "") + (Cadence == "task" ? "" : "-" + Cadence.Replace(":", "", StringComparison.Ordinal)) : "FT");
 
     /// <summary>The FT method a TB method is compared with (the same optimizer and LoRA rank).</summary>
     public string FineTuningMethod => TempBalance ? Method[..Method.LastIndexOf("TB", StringComparison.Ordinal)] + "FT" : Method;
 
     /// <summary>A file-name-safe key.</summary>
     public string Key => System.FormattableString.Invariant($"lr{LearningRate:G4}-b{BatchSize}-{Optimizer}-{(TempBalance ? $"tb-{Mapping}-{SLow:G4}-{SHigh:G4}" : "ft")}")
-        + (TempBalance && Unit != "task" ? "-unit-" + Unit : "") + (LoraRank > 0 ? System.FormattableString.Invariant($"-lora{LoraRank}") : "");
+        + (TempBalance && Unit != "task" ? "-unit-" + Unit : "") + (LoraRank > 0 ? System.FormattableString.Invariant($"-lora{LoraRank}") : "")
+        + (TempBalance && SpectralWeights ? "-spectral" : "") + (TempBalance && Cadence != "task" ? "-cadence-" + Cadence.Replace(":", "", StringComparison.Ordinal) : "");
 }

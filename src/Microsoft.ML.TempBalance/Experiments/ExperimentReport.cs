@@ -53,7 +53,34 @@ public static class ExperimentReport
         string path = Path.Combine(reportFolder, "report.md");
         AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(report)));
         files.Insert(0, path);
+        // Wall time varies from run to run and machine to machine, so it has its own file: report.md of a merged
+        // sharded run stays identical to a single-process one.
+        string timing = Path.Combine(reportFolder, WallTimeFile);
+        AtomicFile.Write(timing, stream => stream.Write(Encoding.UTF8.GetBytes(WallTime(spec, selections))));
+        files.Insert(1, timing);
         return files;
+    }
+
+    private const string WallTimeFile = "wall-time.md";
+
+    private static string WallTime(ExperimentSpec spec, List<Selection> selections)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(Invariant($"# Wall time per trial: {spec.Name}"));
+        md.AppendLine();
+        md.AppendLine("Seconds per trial of each chosen configuration (training with validation each epoch, the before/after analyses and the test), mean ± std over seeds, on the machine each trial ran on. Trials of a sharded run may have run on different machines.");
+        md.AppendLine();
+        md.AppendLine("| ratio | method | chosen configuration | seeds | seconds per trial (mean ± std) | relative to FT |");
+        md.AppendLine("|---|---|---|---|---|---|");
+        foreach (Selection s in selections)
+        {
+            (double mean, double std) = Statistics.MeanStd(s.Results.Select(r => r.Seconds).ToList());
+            double ft = selections.Where(f => f.Ratio == s.Ratio && f.Method == s.Configuration.FineTuningMethod)
+                .Select(f => f.Results.Average(r => r.Seconds)).DefaultIfEmpty(double.NaN).First();
+            md.AppendLine(Invariant($"| {s.Ratio:G4} | {s.Method} | {s.Configuration.Key} | {s.Results.Count} | {mean:F1} ± {(double.IsNaN(std) ? "n/a" : std.ToString("F1", CultureInfo.InvariantCulture))} | {(double.IsNaN(ft) ? "n/a" : (mean / ft).ToString("F2", CultureInfo.InvariantCulture) + "x")} |"));
+        }
+
+        return md.ToString();
     }
 
     /// <summary>The chosen configuration of one method at one ratio, with its per-seed results.</summary>
@@ -155,6 +182,8 @@ public static class ExperimentReport
             }
         }
 
+        md.AppendLine();
+        md.AppendLine(Invariant($"Wall time per trial and method: [{WallTimeFile}]({WallTimeFile})."));
         md.AppendLine();
         md.AppendLine("## Plots");
         md.AppendLine();

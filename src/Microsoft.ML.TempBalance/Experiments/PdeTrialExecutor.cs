@@ -28,7 +28,8 @@ internal static class PdeTrialExecutor
         PdeRegressionTrainer trainer = task.Kind == PdeModelKind.UNet ? ml.Regression.Trainers.UNet(options) : ml.Regression.Trainers.FourierNeuralOperator(options);
         if (c.TempBalance)
         {
-            trainer = trainer.WithTempBalance(PdeRegressionTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c) });
+            TempBalanceOptions balance = PdeTrainingOptions.DefaultTempBalance(balanceSpectralWeights: c.SpectralWeights) with { Mapping = TrialRecording.Mapping(c) };
+            trainer = trainer.WithTempBalance(TrialRecording.WithCadence(balance, c));
         }
 
         var analyzer = new SpectralAnalyzer(PdeTrainingOptions.DefaultTempBalance().Analyzer);

@@ -63,7 +63,7 @@ internal static class TextTrialExecutor
         options.NumberOfThreads = task.Threads;
         options.Optimizer = TrialRecording.Optimizer(c.Optimizer, OptimizerKind.AdamW);
         options.GradientClipNorm = 1.0;
-        options.TempBalance = c.TempBalance ? EncoderTextClassificationTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c), Unit = Unit(c, task) } : null;
+        options.TempBalance = c.TempBalance ? TrialRecording.WithCadence(EncoderTextClassificationTrainer.Defaults.TempBalance() with { Mapping = TrialRecording.Mapping(c), Unit = Unit(c, task) }, c) : null;
         options.Lora = c.LoraRank > 0 ? new LoraOptions { Rank = c.LoraRank, Alpha = 2 * c.LoraRank } : null;
         options.Reporter = reporter;
         IDataView train = view(indices.Select(i => data.Pool[i]).ToList());

@@ -33,6 +33,10 @@ internal static class TrialRecording
         _ => new OptimizerSettings { Kind = task },
     };
 
+    /// <summary>The options with the grid's cadence, unless it is <c>task</c> (the trainer's own).</summary>
+    public static TempBalanceOptions WithCadence(TempBalanceOptions options, TrialConfiguration configuration) =>
+        ExperimentGrid.TryParseCadence(configuration.Cadence, out BalanceCadence? cadence) && cadence is not null ? options with { Cadence = cadence } : options;
+
     /// <summary>The grid's mapping with its s_low / s_high.</summary>
     public static ILearningRateMapping Mapping(TrialConfiguration configuration) =>
         configuration.Mapping == "linear"

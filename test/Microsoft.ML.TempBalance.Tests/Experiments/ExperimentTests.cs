@@ -1,3 +1,4 @@
+using Microsoft.ML.TempBalance.Balancing;
 using Microsoft.ML.TempBalance.Experiments;
 using Microsoft.ML.TempBalance.Training;
 
@@ -78,6 +79,27 @@ public sealed class ExperimentTests
         }
     }
 
+    // The arms beyond the paper: a spectral-weight arm and cadence arms, each its own TB method against the same FT.
+    [TestMethod]
+    public void CadenceAndSpectralWeightArmsAreSeparateMethods()
+    {
+        using var folder = new TempFolder();
+        string json = TinySpec.Replace("\"sHigh\": [1.0] }", "\"sHigh\": [1.0], \"cadence\": [\"task\", \"budget:0.05\"], \"spectralWeights\": [false, true] }", StringComparison.Ordinal);
+        ExperimentSpec spec = ExperimentSpec.Load(WriteSpec(folder.Path, json));
+        var methods = spec.Grid.Configurations().Select(c => c.Method).ToList();
+        CollectionAssert.AreEquivalent(new[] { "FT", "TB", "TB-spectral", "TB-budget0.05", "TB-spectral-budget0.05" }, methods);
+        TrialConfiguration budget = spec.Grid.Configurations().Single(c => c.Method == "TB-spectral-budget0.05");
+        Assert.AreEqual("lr0.005-b5-default-tb-sigmoid-1-1-spectral-cadence-budget0.05", budget.Key);
+        Assert.AreEqual("lr0.005-b5-default-tb-sigmoid-1-1", spec.Grid.Configurations().Single(c => c.Method == "TB").Key, "the default arm keeps its old id");
+        Assert.IsTrue(ExperimentGrid.TryParseCadence("budget:0.05", out var parsed) && parsed is BudgetCadence { Fraction: 0.05 });
+        Assert.IsTrue(ExperimentGrid.TryParseCadence("steps:3", out parsed) && parsed is StepCadence { Interval: 3 });
+        foreach (string bad in new[] { "budget:1.5", "steps:0", "epoch:2", "" })
+        {
+            string refused = TinySpec.Replace("\"sHigh\": [1.0] }", $"\"sHigh\": [1.0], \"cadence\": [\"{bad}\"] }}", StringComparison.Ordinal);
+            StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, refused))).Message, "grid.cadence");
+        }
+    }
+
     [TestMethod]
     public void AFolderWrittenBeforeAGridKeyExistedStillResumes()
     {
@@ -86,9 +108,9 @@ public sealed class ExperimentTests
         string results = Path.Combine(folder.Path, "results");
         Directory.CreateDirectory(results);
 
-        // The stored copy as an older version wrote it: no "unit" or "loraRank" in the grid (both at their defaults).
+        // The stored copy as an older version wrote it: no "unit", "loraRank", "cadence" or "spectralWeights" in the grid (all at their defaults).
         var old = System.Text.Json.Nodes.JsonNode.Parse(spec.ToJson())!.AsObject();
-        JsonObjectRemove(old["grid"]!.AsObject(), "unit", "loraRank");
+        JsonObjectRemove(old["grid"]!.AsObject(), "unit", "loraRank", "cadence", "spectralWeights");
         File.WriteAllText(Path.Combine(results, "spec.json"), old.ToJsonString());
         Assert.AreEqual(12, new ExperimentRunner(spec, folder.Path, results).Trials.Count);
 

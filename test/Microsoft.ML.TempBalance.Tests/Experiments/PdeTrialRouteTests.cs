@@ -39,10 +39,36 @@ public sealed class PdeTrialRouteTests
       "ratios": [1.0], "seeds": [3], "grid": { "learningRate": [0.005], "batchSize": [4], "tempBalance": [true] }, "epochs": 3 }
     """;
 
+    // 1D compressible flow with PDEBench's UNet (1D), the paper's UNet setting.
+    private const string Cfd1dUNet = """
+    { "name": "route-cfd1d-unet",
+      "task": { "pde": { "equation": "cfd1d", "resolution": 32, "frames": 6, "initialStep": 2, "poolSamples": 12, "validationSamples": 6,
+                         "testSamples": 6, "model": "unet", "uNetFeatures": 16, "stepSizeEpochs": 2, "threads": 2 } },
+      "ratios": [1.0], "seeds": [3], "grid": { "learningRate": [0.005], "batchSize": [4], "tempBalance": [true] }, "epochs": 3 }
+    """;
+
+    // The arms beyond the paper: the FNO's spectral weights balanced too, and another cadence.
+    private const string DarcySpectral = """
+    { "name": "route-darcy-spectral",
+      "task": { "pde": { "equation": "darcy", "resolution": 16, "poolSamples": 12, "validationSamples": 6, "testSamples": 6,
+                         "modes": 4, "width": 8, "stepSizeEpochs": 2, "threads": 2 } },
+      "ratios": [1.0], "seeds": [3], "grid": { "learningRate": [0.005], "batchSize": [4], "tempBalance": [true], "spectralWeights": [true] }, "epochs": 3 }
+    """;
+
+    private const string DarcyEverySteps = """
+    { "name": "route-darcy-steps",
+      "task": { "pde": { "equation": "darcy", "resolution": 16, "poolSamples": 12, "validationSamples": 6, "testSamples": 6,
+                         "modes": 4, "width": 8, "stepSizeEpochs": 2, "threads": 2 } },
+      "ratios": [1.0], "seeds": [3], "grid": { "learningRate": [0.005], "batchSize": [4], "tempBalance": [true], "cadence": ["steps:2"] }, "epochs": 3 }
+    """;
+
     [TestMethod]
     [DataRow(Darcy)]
     [DataRow(Cfd1d)]
     [DataRow(DarcyUNet)]
+    [DataRow(Cfd1dUNet)]
+    [DataRow(DarcySpectral)]
+    [DataRow(DarcyEverySteps)]
     public void TheHarnessTrialEqualsTheSolverTrainedDirectly(string json)
     {
         using var folder = new TempFolder();
@@ -70,7 +96,10 @@ public sealed class PdeTrialRouteTests
             Optimizer = new OptimizerSettings { Kind = OptimizerKind.Adam },
             Seed = 3,
             Threads = 2,
-            TempBalance = PdeTrainingOptions.DefaultTempBalance(),
+            TempBalance = PdeTrainingOptions.DefaultTempBalance(balanceSpectralWeights: trial.Configuration.SpectralWeights) with
+            {
+                Cadence = trial.Configuration.Cadence == "steps:2" ? Microsoft.ML.TempBalance.Balancing.BalanceCadence.EverySteps(2) : Microsoft.ML.TempBalance.Balancing.BalanceCadence.EveryEpochs(1),
+            },
         };
         using PdeSolver solver = PdeSolver.Train(data.Pool, data.Validation, direct);
 
@@ -79,5 +108,8 @@ public sealed class PdeTrialRouteTests
         Assert.AreEqual(solver.Evaluate(data.Test).NormalizedRmse, viaEstimators.Test, 1e-12);
         Assert.IsNotEmpty(viaEstimators.LearningRateFactors, "TempBalance ran");
         CollectionAssert.AreEquivalent(viaEstimators.AlphaAfter.Keys.ToList(), viaEstimators.AlphaBefore.Keys.ToList(), "the 'before' report is of the same architecture");
+        // The spectral arm balances the FNO's Fourier layers (conv0..conv3) too; the other arms leave them out.
+        IReadOnlyCollection<string> units = viaEstimators.LearningRateFactors[^1].Factors.Keys.ToList();
+        Assert.AreEqual(trial.Configuration.SpectralWeights, units.Any(k => k is "conv0" or "conv1" or "conv2" or "conv3"), string.Join(", ", units));
     }
 }
