@@ -24,7 +24,12 @@ internal static class ExperimentCommand
         var outFolder = new Option<string>("--out") { Description = "Results folder (created; rerunning skips finished trials).", Required = true };
         var shard = new Option<string>("--shard") { Description = "i/N: run every N-th trial starting at i (0-based), e.g. $SLURM_ARRAY_TASK_ID/8.", DefaultValueFactory = _ => "0/1" };
         var threads = new Option<int>("--threads") { Description = "Torch threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var command = new CliCommand("run", "Run the trials of an experiment (or of one shard).") { spec, outFolder, shard, threads };
+        var reuse = new Option<string[]>("--reuse")
+        {
+            Description = "Results folder of the same protocol with another grid (e.g. before an arm was added): its finished trials that this experiment also has are copied instead of run again.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new CliCommand("run", "Run the trials of an experiment (or of one shard).") { spec, outFolder, shard, threads, reuse };
         command.SetAction(parsed => Guard(error, () =>
         {
             TorchRuntime.SetThreadCount(Math.Max(1, parsed.GetValue(threads)));
@@ -32,6 +37,11 @@ internal static class ExperimentCommand
             string path = parsed.GetValue(spec)!;
             ExperimentSpec loaded = ExperimentSpec.Load(path);
             var runner = new ExperimentRunner(loaded, Path.GetDirectoryName(Path.GetFullPath(path))!, parsed.GetValue(outFolder)!);
+            foreach (string folder in parsed.GetValue(reuse) ?? Array.Empty<string>())
+            {
+                runner.Reuse(folder, output.WriteLine);
+            }
+
             var clock = Stopwatch.StartNew();
             var progress = new ExperimentProgressLines(output, loaded.Epochs);
             (int run, int skipped, int corrupt) = runner.Run(index, count, output.WriteLine, progress, trialReporter: progress);

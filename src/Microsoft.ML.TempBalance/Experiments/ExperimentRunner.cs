@@ -54,6 +54,57 @@ public sealed class ExperimentRunner
         }
     }
 
+    /// <summary>
+    /// Copies into this results folder the finished trials of another experiment with the same protocol (task, ratios,
+    /// seeds, subsampling, epochs: everything but the name and the grid) whose ids this experiment also has, so that
+    /// adding an arm to a finished grid runs only the new trials. A trial's id names its ratio, seed and configuration,
+    /// and trials are deterministic, so a copied result is the one this run would compute (its wall time is the
+    /// original's). Trials already here are kept.
+    /// </summary>
+    /// <returns>The number of trials copied.</returns>
+    /// <exception cref="InvalidDataException">The folder is not a results folder, or its protocol differs.</exception>
+    public int Reuse(string otherFolder, Action<string>? log = null)
+    {
+        string otherSpec = Path.Combine(otherFolder, "spec.json");
+        if (!File.Exists(otherSpec))
+        {
+            throw new InvalidDataException($"'{otherFolder}' is not a results folder: it has no spec.json.");
+        }
+
+        ExperimentSpec other;
+        try
+        {
+            other = ExperimentSpec.FromJson(File.ReadAllText(otherSpec));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{otherSpec}' is damaged: {e.Message}", e);
+        }
+
+        if ((other with { Name = _spec.Name, Grid = _spec.Grid, MaxTrials = _spec.MaxTrials }).ToJson() != _spec.ToJson())
+        {
+            throw new InvalidDataException($"'{otherFolder}' ran another protocol than '{_spec.Name}' (task, ratios, seeds, subsampling or epochs differ); only the grid may differ for its trials to be reused.");
+        }
+
+        int copied = 0;
+        foreach (Trial trial in Trials)
+        {
+            string mine = ResultPath(trial);
+            string theirs = Path.Combine(otherFolder, "trials", trial.Id + ".json");
+            if (File.Exists(mine) || !File.Exists(theirs) || TrialResult.TryRead(theirs) is not { } result || result.Id != trial.Id)
+            {
+                continue;
+            }
+
+            byte[] bytes = File.ReadAllBytes(theirs);
+            AtomicFile.Write(mine, stream => stream.Write(bytes));
+            copied++;
+        }
+
+        log?.Invoke($"Reused {copied} finished trial(s) of '{otherFolder}' ({other.Name}).");
+        return copied;
+    }
+
     /// <summary>Every trial of the experiment, in order.</summary>
     public IReadOnlyList<Trial> Trials { get; }
 

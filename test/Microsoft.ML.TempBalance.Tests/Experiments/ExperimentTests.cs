@@ -100,6 +100,34 @@ public sealed class ExperimentTests
         }
     }
 
+    // Adding an arm to a finished grid: the new experiment takes the old folder's trials instead of running them again.
+    [TestMethod]
+    public void ANewArmReusesTheFinishedTrialsOfTheSameProtocol()
+    {
+        using var folder = new TempFolder();
+        ExperimentSpec first = ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec));
+        var old = new ExperimentRunner(first, folder.Path, folder.File("old"));
+        Assert.AreEqual(3, old.Run(stopAfter: 3).Run);
+
+        string arms = Directory.CreateDirectory(folder.File("arms")).FullName;
+        string json = TinySpec.Replace("\"tiny-darcy\"", "\"tiny-darcy-arms\"", StringComparison.Ordinal)
+            .Replace("\"sHigh\": [1.0] }", "\"sHigh\": [1.0], \"spectralWeights\": [false, true] }", StringComparison.Ordinal);
+        ExperimentSpec second = ExperimentSpec.Load(WriteSpec(arms, json));
+        var runner = new ExperimentRunner(second, arms, folder.File("new"));
+        Assert.AreEqual(18, runner.Trials.Count, "FT, TB and TB-spectral");
+        Assert.AreEqual(3, runner.Reuse(folder.File("old")));
+        foreach (string file in Directory.GetFiles(Path.Combine(folder.File("old"), "trials")))
+        {
+            CollectionAssert.AreEqual(File.ReadAllBytes(file), File.ReadAllBytes(Path.Combine(folder.File("new"), "trials", Path.GetFileName(file))));
+        }
+
+        Assert.AreEqual(0, runner.Reuse(folder.File("old")), "trials already here are kept");
+        string otherEpochs = Directory.CreateDirectory(folder.File("epochs")).FullName;
+        ExperimentSpec longer = ExperimentSpec.Load(WriteSpec(otherEpochs, TinySpec.Replace("\"epochs\": 2", "\"epochs\": 3", StringComparison.Ordinal)));
+        var refused = new ExperimentRunner(longer, otherEpochs, folder.File("longer"));
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => refused.Reuse(folder.File("old"))).Message, "another protocol");
+    }
+
     [TestMethod]
     public void AFolderWrittenBeforeAGridKeyExistedStillResumes()
     {
