@@ -7,10 +7,10 @@ internal static class ExperimentPlots
 {
     public static IEnumerable<string> MetricVsRatio(List<ExperimentReport.Selection> selections, string folder, string metric)
     {
-        var plot = NewPlot($"Test {metric} vs training-data ratio (mean ± std over seeds)", "training-data ratio", $"test {metric}");
+        var plot = NewPlot($"Test {metric} vs training-data ratio (mean ± std over seeds)", RatioAxisLabel, $"test {metric}");
         foreach (var method in selections.GroupBy(s => s.Method).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            double[] x = method.Select(s => s.Ratio).ToArray();
+            double[] x = method.Select(s => Math.Log10(s.Ratio)).ToArray();
             double[] y = method.Select(s => s.Test.Mean).ToArray();
             double[] e = method.Select(s => double.IsNaN(s.Test.Std) ? 0 : s.Test.Std).ToArray();
             var line = plot.Add.Scatter(x, y);
@@ -19,20 +19,22 @@ internal static class ExperimentPlots
             bars.Color = line.Color;
         }
 
-        plot.ShowLegend();
+        RatioAxis(plot, selections);
+        plot.ShowLegend(Edge.Right);
         return Save(plot, folder, "metric-vs-ratio");
     }
 
     public static IEnumerable<string> AlphaStdVsRatio(List<ExperimentReport.Selection> selections, string folder)
     {
-        var plot = NewPlot("Std of PL_Alpha_Hill across layers after training", "training-data ratio", "alpha std");
+        var plot = NewPlot("Std of PL_Alpha_Hill across layers after training", RatioAxisLabel, "alpha std");
         foreach (var method in selections.GroupBy(s => s.Method).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var line = plot.Add.Scatter(method.Select(s => s.Ratio).ToArray(), method.Select(s => s.Results.Average(r => r.AlphaStdAfter)).ToArray());
+            var line = plot.Add.Scatter(method.Select(s => Math.Log10(s.Ratio)).ToArray(), method.Select(s => s.Results.Average(r => r.AlphaStdAfter)).ToArray());
             line.LegendText = method.Key;
         }
 
-        plot.ShowLegend();
+        RatioAxis(plot, selections);
+        plot.ShowLegend(Edge.Right);
         return Save(plot, folder, "alpha-std-vs-ratio");
     }
 
@@ -58,7 +60,7 @@ internal static class ExperimentPlots
         plot.Axes.Bottom.SetTicks(positions, layers);
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
-        plot.ShowLegend();
+        plot.ShowLegend(Edge.Right);
         return Save(plot, folder, "alpha-per-layer");
     }
 
@@ -80,8 +82,27 @@ internal static class ExperimentPlots
             line.LegendText = unit;
         }
 
-        plot.ShowLegend();
+        plot.ShowLegend(Edge.Right);
         return Save(plot, folder, "learning-rate-factors");
+    }
+
+    private const string RatioAxisLabel = "training data: share of the pool (samples), log scale";
+
+    // The low-data end is where the method matters, so the ratios sit on a log axis, each labelled with its share
+    // of the pool and its training-set size.
+    private static void RatioAxis(Plot plot, List<ExperimentReport.Selection> selections)
+    {
+        var ratios = selections.GroupBy(s => s.Ratio).OrderBy(g => g.Key).ToList();
+        if (ratios.Count == 0)
+        {
+            return;
+        }
+
+        double[] positions = ratios.Select(g => Math.Log10(g.Key)).ToArray();
+        string[] labels = ratios.Select(g => System.FormattableString.Invariant($"{g.Key * 100:G3}% ({g.First().Results[0].TrainSamples})")).ToArray();
+        plot.Axes.Bottom.SetTicks(positions, labels);
+        double span = Math.Max(positions[^1] - positions[0], 0.5);
+        plot.Axes.SetLimitsX(positions[0] - 0.08 * span, positions[^1] + 0.08 * span);
     }
 
     private static Plot NewPlot(string title, string x, string y)
