@@ -12,7 +12,8 @@
 #   RESULTS      the folder that receives shard-<task> folders (default results; created)
 #   SHARDS       the shard count (default: the array's task count, so --array=0-7 gives 8 shards)
 #   TEMPBALANCE  the command that runs the tool (default tempbalance on the node's PATH; for example
-#                "dotnet /shared/tempbalance/tempbalance.dll", or the path of the installed tool)
+#                "dotnet /shared/tempbalance/tempbalance.dll", or the path of the installed tool); it is split at
+#                spaces, so its words (paths included) cannot contain any
 # Resources: 2 cores per task (torch threads follow --cpus-per-task); override on the sbatch line as usual.
 #
 # A failed, cancelled or timed-out task is resumed by resubmitting only its index, with SHARDS set to the full count

@@ -5,12 +5,14 @@
 #   sudo bash experiments/jobs/test-slurm-local.sh [--keep-packages] [--keep-work]
 #
 # As root on Debian 12: installs slurmctld, slurmd, slurm-client and munge with apt (those not already installed), makes
-# a private munge key and a one-node slurm.conf in a temporary folder (nothing under /etc is changed; SLURM_CONF points
-# every Slurm command at it; cgroup-free settings that work in containers and VMs; ports 16817/16818), starts munged,
+# a private munge key and a one-node slurm.conf in a temporary folder (the script writes nothing under /etc itself;
+# SLURM_CONF points every Slurm command at its own configuration; cgroup-free settings that work in containers and VMs;
+# ports 16817/16818), starts munged,
 # slurmctld and slurmd, submits the 8-trial spec experiments/jobs/slurm-test-spec.json as an array of 4 tasks, resubmits
 # one task the documented way after deleting one of its trials, merges, reports, and compares with a single-process
-# run. On exit it stops the daemons it started, removes the packages it installed (unless --keep-packages) and the
-# temporary folder (unless --keep-work). Exit code 0 only if the reports are identical.
+# run. On exit it cancels its jobs, stops the daemons it started, removes exactly the packages the install added
+# (unless --keep-packages; packages that were there before stay) and the temporary folder (unless --keep-work). Under
+# sudo the tool is built as the invoking user. Exit code 0 only if the reports are identical.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 keep_packages=0; keep_work=0
@@ -27,34 +29,51 @@ command -v apt-get >/dev/null || { echo "needs apt-get (Debian)" >&2; exit 2; }
 started=$(date +%s)
 work="$(mktemp -d /tmp/tempbalance-slurm.XXXXXX)"
 packages=(slurmctld slurmd slurm-client munge)
-installed=()
-pids=()
+# dpkg's view of every package before the install, so that exactly what this script added is taken away again.
+dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' > "$work/packages-before" 2>/dev/null || true
 cleanup() {
     set +e
-    for pidfile in "$work"/*.pid; do
-        [[ -f "$pidfile" ]] && kill "$(cat "$pidfile")" 2>/dev/null
+    if [[ -f "$work/slurm.conf" ]]; then
+        export SLURM_CONF="$work/slurm.conf"
+        # Jobs first (a failed step may leave some running): their processes write into $work.
+        scancel --full --quiet $(squeue -h -o %i 2>/dev/null) 2>/dev/null
+        for _ in $(seq 30); do [[ -z "$(squeue -h 2>/dev/null)" ]] && break; sleep 1; done
+    fi
+    for pidfile in "$work"/slurmd.pid "$work"/slurmctld.pid "$work"/munged.pid; do
+        [[ -f "$pidfile" ]] || continue
+        pid=$(cat "$pidfile")
+        kill "$pid" 2>/dev/null
+        for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     done
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-    sleep 1
-    if (( ${#installed[@]} > 0 && keep_packages == 0 )); then
-        echo "removing the packages this script installed: ${installed[*]}"
-        DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "${installed[@]}" >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get autoremove -y -q >/dev/null
+    if (( keep_packages == 0 )) && [[ -f "$work/packages-before" ]]; then
+        dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' > "$work/packages-after" 2>/dev/null
+        # Added: installed now, not installed before. Purged if dpkg did not know them before; only removed if they
+        # had left configuration behind (state rc), which stays.
+        # (awk: test "in" before reading before[$1], which would create the entry.)
+        mapfile -t purge < <(awk 'NR==FNR { before[$1] = $2; next } $2 ~ /^.i/ && !($1 in before) { print $1 }' "$work/packages-before" "$work/packages-after")
+        mapfile -t remove < <(awk 'NR==FNR { before[$1] = $2; next } $2 ~ /^.i/ && ($1 in before) && before[$1] !~ /^.i/ { print $1 }' "$work/packages-before" "$work/packages-after")
+        if (( ${#purge[@]} + ${#remove[@]} > 0 )); then
+            echo "removing the ${#purge[@]} + ${#remove[@]} package(s) this script installed"
+            (( ${#purge[@]} > 0 )) && DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "${purge[@]}" >/dev/null
+            (( ${#remove[@]} > 0 )) && DEBIAN_FRONTEND=noninteractive apt-get remove -y -q "${remove[@]}" >/dev/null
+        fi
     fi
     if (( keep_work == 0 )); then rm -rf "$work"; else echo "kept $work"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 step() { echo "== $* ($(( $(date +%s) - started )) s)"; }
 
 step "installing ${packages[*]} where missing"
+missing=()
 for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || installed+=("$p")
+    dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^.i' || missing+=("$p")
 done
-if (( ${#installed[@]} > 0 )); then
+if (( ${#missing[@]} > 0 )); then
     apt-get update -q >/dev/null
     # Package scripts may try to start the services; in a container without an init system that fails harmlessly.
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${installed[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "slurm $(dpkg-query -W -f='${Version}' slurmctld), munge $(dpkg-query -W -f='${Version}' munge)"
 
@@ -106,7 +125,12 @@ done
 sinfo -N -l
 
 step "building the tool"
-dotnet build "$repo/src/TempBalance.Cli" -c Release -v q -nologo >/dev/null
+# Under sudo, build as the invoking user, so that no root-owned bin/ or obj/ folders are left in the checkout.
+if [[ -n "${SUDO_USER:-}" && "$SUDO_USER" != root ]]; then
+    sudo -u "$SUDO_USER" dotnet build "$repo/src/TempBalance.Cli" -c Release -v q -nologo >/dev/null
+else
+    dotnet build "$repo/src/TempBalance.Cli" -c Release -v q -nologo >/dev/null
+fi
 export TEMPBALANCE="dotnet $repo/src/TempBalance.Cli/bin/Release/net10.0/tempbalance.dll"
 export SPEC="$repo/experiments/jobs/slurm-test-spec.json"
 export RESULTS="$work/results"
@@ -124,10 +148,10 @@ check_tasks() {
     local job=$1; shift
     for task in "$@"; do
         local log="$work/tempbalance-exp-${job}_${task}.out"
-        grep -q "finished" "$log" 2>/dev/null || { echo "task $task of job $job did not finish; its log:" >&2; cat "$log" >&2 || true; return 1; }
+        grep -q "^tempbalance shard ${task}/4 finished" "$log" 2>/dev/null || { echo "task $task of job $job did not finish; its log:" >&2; cat "$log" >&2 || true; return 1; }
         local state
         state=$(scontrol show job "${job}_${task}" 2>/dev/null | grep -o 'JobState=[A-Z]*' | head -1)
-        [[ -z "$state" || "$state" == "JobState=COMPLETED" ]] || { echo "task $task: $state" >&2; return 1; }
+        [[ "$state" == "JobState=COMPLETED" ]] || { echo "task $task of job $job: ${state:-no state from scontrol}" >&2; return 1; }
     done
 }
 

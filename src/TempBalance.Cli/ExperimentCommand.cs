@@ -39,7 +39,7 @@ internal static class ExperimentCommand
             var runner = new ExperimentRunner(loaded, Path.GetDirectoryName(Path.GetFullPath(path))!, parsed.GetValue(outFolder)!);
             foreach (string folder in parsed.GetValue(reuse) ?? Array.Empty<string>())
             {
-                runner.Reuse(folder, output.WriteLine);
+                runner.Reuse(folder, output.WriteLine, index, count);
             }
 
             var clock = Stopwatch.StartNew();
@@ -75,7 +75,7 @@ internal static class ExperimentCommand
         command.SetAction(parsed => Guard(error, () =>
         {
             IReadOnlyList<string> files = ExperimentReport.Write(parsed.GetValue(results)!, parsed.GetValue(outFolder)!);
-            output.WriteLine($"Wrote {files[0]} and {files.Count - 1} plot file(s).");
+            output.WriteLine($"Wrote {files[0]}, {files[1]} and {files.Count - 2} plot file(s).");
         }));
         return command;
     }

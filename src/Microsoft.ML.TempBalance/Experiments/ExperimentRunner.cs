@@ -61,9 +61,13 @@ public sealed class ExperimentRunner
     /// and trials are deterministic, so a copied result is the one this run would compute (its wall time is the
     /// original's). Trials already here are kept.
     /// </summary>
+    /// <param name="otherFolder">The other experiment's results folder.</param>
+    /// <param name="log">Receives a line with the count.</param>
+    /// <param name="shardIndex">Take only this shard's trials (0-based), as <see cref="Run"/> would run them.</param>
+    /// <param name="shardCount">Number of shards.</param>
     /// <returns>The number of trials copied.</returns>
     /// <exception cref="InvalidDataException">The folder is not a results folder, or its protocol differs.</exception>
-    public int Reuse(string otherFolder, Action<string>? log = null)
+    public int Reuse(string otherFolder, Action<string>? log = null, int shardIndex = 0, int shardCount = 1)
     {
         string otherSpec = Path.Combine(otherFolder, "spec.json");
         if (!File.Exists(otherSpec))
@@ -87,11 +91,13 @@ public sealed class ExperimentRunner
         }
 
         int copied = 0;
-        foreach (Trial trial in Trials)
+        foreach (Trial trial in Trial.Shard(Trials, shardIndex, shardCount))
         {
             string mine = ResultPath(trial);
             string theirs = Path.Combine(otherFolder, "trials", trial.Id + ".json");
-            if (File.Exists(mine) || !File.Exists(theirs) || TrialResult.TryRead(theirs) is not { } result || result.Id != trial.Id)
+            // The id rounds numbers to 4 digits; the stored configuration, ratio and seed are exact.
+            if (File.Exists(mine) || !File.Exists(theirs) || TrialResult.TryRead(theirs) is not { } result || result.Id != trial.Id
+                || result.Configuration != trial.Configuration || result.Ratio != trial.Ratio || result.Seed != trial.Seed)
             {
                 continue;
             }

@@ -94,6 +94,10 @@ public sealed record ExperimentSpec
 
         Grid.Validate(source, Task.Text is not null);
         Task.Validate(source, folder, Ratios);
+        if (Task.Pde is { Kind: not SciML.Training.PdeModelKind.Fno } && Grid.SpectralWeights.Any(w => w))
+        {
+            throw new InvalidDataException($"'{source}': grid.spectralWeights applies to FNO tasks; a UNet has no spectral weights, so the arm would repeat TB.");
+        }
         long trials = (long)Ratios.Count * Seeds.Count * Grid.Configurations().Count;
         if (trials > MaxTrials)
         {

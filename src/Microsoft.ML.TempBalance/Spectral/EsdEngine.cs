@@ -140,12 +140,21 @@ internal static class EsdEngine
         {
             values = torch.linalg.eigvalsh(grams);
         }
-        catch (System.Runtime.InteropServices.ExternalException)
+        catch (System.Runtime.InteropServices.ExternalException e) when (e.Message.Contains("converge", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
 
         torch.Tensor asDouble = values.to(torch.float64).cpu().contiguous();
+        using (torch.Tensor finite = asDouble.isfinite().all())
+        {
+            // A float32 Gram that overflowed can also come back as Inf/NaN eigenvalues without a LAPACK error.
+            if (!finite.item<bool>())
+            {
+                return null;
+            }
+        }
+
         double[] pooled = asDouble.data<double>().ToArray();
         for (int k = 0; k < pooled.Length; k++)
         {

@@ -111,7 +111,9 @@ public sealed class SpectralAnalyzer
                 : Describe(layers[owners[k]]) with
                 {
                     Status = LayerStatus.EigensolverFailed,
-                    Message = "the eigensolver did not converge, in float32 or float64 (ill-conditioned weights, e.g. entries of extreme magnitude)",
+                    Message = Options.UseFloat64
+                        ? "the eigensolver did not converge in float64 (ill-conditioned weights, e.g. entries of extreme magnitude)"
+                        : "the eigensolver did not converge, in float32 nor in float64 (ill-conditioned weights, e.g. entries of extreme magnitude)",
                 };
         }
 

@@ -55,7 +55,8 @@ internal static class TextFineTuning
                 Threads = settings.Threads,
                 Checkpoint = settings.TrainingState,
             });
-            string described = System.Text.Json.JsonSerializer.Serialize(new { columns.Regression, labels, settings.Lora });
+            // The encoder's configuration (dropout, activation, ...) decides the run too; its weights are checked by name and shape.
+            string described = System.Text.Json.JsonSerializer.Serialize(new { columns.Regression, labels, settings.Lora, checkpoint.Config });
             var task = new TextTrainingTask(train, validation, checkpoint.Tokenizer.PadId, columns.Regression, settings.BatchSize, described);
             TrainingResult result = engine.Train(checkpoint.Model, task, new ChannelReporter(channel, settings.Reporter));
             return (new TextTransformer(checkpoint, columns, maxLength, settings.BatchSize), result);

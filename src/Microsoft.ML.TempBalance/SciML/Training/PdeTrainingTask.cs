@@ -79,6 +79,13 @@ internal sealed class PdeTrainingTask : ITrainingTask, IDisposable
             digest.Add(data is null ? -1 : data.Samples);
             if (data is not null)
             {
+                // The layout and the grid the FNO sees are part of the data, not only the values.
+                digest.Add(data.Times).Add(data.SpatialShape.ToArray()).Add(string.Join('\n', data.Channels));
+                foreach (float[] axis in data.SpatialCoordinates)
+                {
+                    digest.Add(axis);
+                }
+
                 digest.Add(data.Data);
             }
         }
