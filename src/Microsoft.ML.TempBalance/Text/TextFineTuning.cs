@@ -24,7 +24,8 @@ internal static class TextFineTuning
         string checkpointPath = settings.Checkpoint
             ?? throw new ArgumentException("No checkpoint: set Options.Checkpoint (or the checkpoint argument) to a Hugging Face RoBERTa or BERT folder.", nameof(settings));
         string[] labels = columns.Regression ? new[] { "score" } : KeyNames(input.Schema[columns.Label]);
-        int seed = settings.Seed ?? host.Rand.Next();
+        // Without a seed of its own, a resumed fit takes the one it started with (the MLContext would draw another).
+        int seed = settings.Seed ?? TrainingCheckpoint.SeedToResume(settings.TrainingState) ?? host.Rand.Next();
         TextCheckpoint checkpoint = TextCheckpoint.Load(checkpointPath, labels, seed, settings.Lora);
         try
         {

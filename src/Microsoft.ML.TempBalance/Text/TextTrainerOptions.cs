@@ -77,7 +77,8 @@ public abstract class TextTrainerOptions
     /// <summary>
     /// Resumable checkpoints (weights, optimizer, TempBalance and random state, written atomically at epoch ends): a
     /// run killed midway and fitted again with <see cref="Training.TrainingCheckpointOptions.Resume"/> ends with the
-    /// weights an uninterrupted run would have. Needs a fixed <see cref="Seed"/> (or an MLContext seed). Null for none.
+    /// weights an uninterrupted run would have. Without <see cref="Seed"/>, a resumed fit takes the seed the run started
+    /// with from the checkpoint. Null for none.
     /// </summary>
     public Training.TrainingCheckpointOptions? TrainingState;
 

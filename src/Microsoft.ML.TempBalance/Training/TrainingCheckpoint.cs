@@ -166,6 +166,30 @@ internal static class TrainingCheckpoint
         }
     }
 
+    /// <summary>
+    /// The seed of the run that wrote the checkpoint at <paramref name="options"/>' path when it would be resumed (the
+    /// file exists and Resume is on); null otherwise or when the file cannot tell (the resume then reports why). A
+    /// trainer whose seed comes from the MLContext uses it, so that a killed fit continues with the seed it started with.
+    /// </summary>
+    public static int? SeedToResume(TrainingCheckpointOptions? options)
+    {
+        if (options is not { Resume: true } || !File.Exists(options.Path))
+        {
+            return null;
+        }
+
+        try
+        {
+            using SafetensorsReader reader = SafetensorsReader.Open(options.Path);
+            string? seed = ReadState(reader, options.Path).Settings.FirstOrDefault(s => s.Name == nameof(TrainingOptions.Seed))?.Value;
+            return int.TryParse(seed, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int value) ? value : null;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
     // What reading a damaged checkpoint can throw besides InvalidDataException (TorchSharp and System.Text.Json types).
     private static bool IsDamage(Exception e) =>
         e is InvalidDataException or ArgumentException or EndOfStreamException or JsonException or FormatException or OverflowException or InvalidCastException;

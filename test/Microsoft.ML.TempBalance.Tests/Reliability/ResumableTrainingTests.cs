@@ -45,12 +45,12 @@ public sealed class ResumableTrainingTests
         using var folder = new TempFolder();
         // No validation set: the last epoch's weights are the model, so training after the resume decides them (with
         // one, the best epoch could fall before the kill and hide a wrong resume).
-        PdeRegressionTransformer Fit(ITrainingReporter? reporter, TrainingCheckpointOptions? state, int dataSeed = 1)
+        PdeRegressionTransformer Fit(ITrainingReporter? reporter, TrainingCheckpointOptions? state, int dataSeed = 1, int? seed = 3, int? contextSeed = 1)
         {
-            var ml = new MLContext(seed: 1);
+            var ml = new MLContext(seed: contextSeed);
             var options = new PdeRegressionTrainer.Options
             {
-                GridShape = new[] { N, N }, Modes = 4, Width = 8, MaxEpochs = 5, BatchSize = 8, LearningRate = 5e-3, StepSizeEpochs = 2, Seed = 3,
+                GridShape = new[] { N, N }, Modes = 4, Width = 8, MaxEpochs = 5, BatchSize = 8, LearningRate = 5e-3, StepSizeEpochs = 2, Seed = seed,
                 NumberOfThreads = AssemblySetup.TorchThreads, Reporter = reporter, TrainingState = state,
             };
             TempBalanceOptions balance = PdeRegressionTrainer.Defaults.TempBalance() with
@@ -72,6 +72,14 @@ public sealed class ResumableTrainingTests
         using PdeRegressionTransformer resumed = Fit(steps, state);
         Assert.AreEqual(2 * 3, steps.Steps, "the resumed fit trains epochs 4 and 5 only (3 steps each)");
         SameWeights.Assert(uninterrupted.Solver.Model.state_dict(), resumed.Solver.Model.state_dict(), "the resumed FNO");
+
+        // No seed anywhere: each MLContext draws its own, so the resumed fit must take the one the run started with.
+        var unseeded = new TrainingCheckpointOptions { Path = Path.Combine(folder.Path, "unseeded.state"), Resume = true };
+        Assert.ThrowsExactly<KillAfterEpoch.SimulatedKillException>(() => Fit(new KillAfterEpoch(2), unseeded, seed: null, contextSeed: null));
+        int started = TrainingCheckpoint.SeedToResume(unseeded) ?? throw new AssertFailedException("the checkpoint records its seed");
+        using PdeRegressionTransformer continued = Fit(null, unseeded, seed: null, contextSeed: null);
+        using PdeRegressionTransformer reference = Fit(null, null, seed: started);
+        SameWeights.Assert(reference.Solver.Model.state_dict(), continued.Solver.Model.state_dict(), "the resumed unseeded FNO");
     }
 
     [TestMethod]

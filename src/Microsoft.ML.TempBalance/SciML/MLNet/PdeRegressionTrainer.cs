@@ -261,7 +261,8 @@ public sealed class PdeRegressionTrainer : IEstimator<PdeRegressionTransformer>
         Options o = TrainerOptions;
         PdeDataset train = PdeRows.Read(input, o, "training", withLabel: true);
         PdeDataset? validation = o.ValidationSet is null ? null : PdeRows.Read(o.ValidationSet, o, "validation", withLabel: true);
-        int seed = o.Seed ?? host.Rand.Next();
+        // Without a seed of its own, a resumed fit takes the one it started with (the MLContext would draw another).
+        int seed = o.Seed ?? TrainingCheckpoint.SeedToResume(o.TrainingState) ?? host.Rand.Next();
         channel.Info(MessageSensitivity.None, $"Training {o.Model} on {train.Samples} samples of [{string.Join(" x ", o.GridShape)}] x {o.Channels} channel(s), {o.InitialStep} input and {o.PredictedFrames} predicted frame(s).");
         PdeSolver solver = PdeSolver.Train(train, validation, o.ToTraining(seed));
         LastResult = solver.Result;
