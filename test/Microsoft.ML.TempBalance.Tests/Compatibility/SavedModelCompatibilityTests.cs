@@ -6,6 +6,7 @@ using Microsoft.ML.TempBalance.SciML;
 using Microsoft.ML.TempBalance.SciML.Generators;
 using Microsoft.ML.TempBalance.SciML.MLNet;
 using Microsoft.ML.TempBalance.SciML.Training;
+using Microsoft.ML.TempBalance.Tests.SciML;
 using Microsoft.ML.TempBalance.Tests.Text;
 using Microsoft.ML.TempBalance.Text;
 
@@ -24,7 +25,7 @@ public sealed class SavedModelCompatibilityTests
 {
     private const string TextModel = "text-bert-classifier-2026-12-03";
     private const string PdeModel = "fno-darcy-pointwise-2026-12-03";
-    private const int N = 16;
+    private const int N = DarcyRow.N;
 
     private static readonly string[] Sentences = { "a good film", "the worst movie", "i love this story", "boring plot", "the cat sat on the mat", "" };
 
@@ -59,7 +60,7 @@ public sealed class SavedModelCompatibilityTests
         var ml = new MLContext(seed: 1);
         if (WriteFolder is { } target)
         {
-            IDataView train = ml.Data.LoadFromEnumerable(PdeRows(16, seed: 1));
+            IDataView train = ml.Data.LoadFromEnumerable(DarcyRow.Generate(16, seed: 1));
             var options = new PdeRegressionTrainer.Options
             {
                 GridShape = new[] { N, N }, Modes = 4, Width = 8, MaxEpochs = 2, BatchSize = 8, LearningRate = 5e-3, Seed = 3,
@@ -77,7 +78,7 @@ public sealed class SavedModelCompatibilityTests
         model.Transform(ml.Data.LoadFromEnumerable(Sentences.Select(s => new TextRow { Sentence1 = s, Label = "pos" }))).GetColumn<float[]>("Score").ToArray();
 
     private static float[][] PdeScores(MLContext ml, ITransformer model) =>
-        model.Transform(ml.Data.LoadFromEnumerable(PdeRows(3, seed: 9))).GetColumn<float[]>("Score").ToArray();
+        model.Transform(ml.Data.LoadFromEnumerable(DarcyRow.Generate(3, seed: 9))).GetColumn<float[]>("Score").ToArray();
 
     private static void Write(string target, string name, MLContext ml, ITransformer model, DataViewSchema schema, float[][] scores)
     {
@@ -104,29 +105,10 @@ public sealed class SavedModelCompatibilityTests
         }
     }
 
-    private static List<PdeRow> PdeRows(int samples, int seed)
-    {
-        PdeDataset data = PdeGenerators.Darcy(samples, N, seed: seed);
-        return Enumerable.Range(0, samples).Select(s => new PdeRow
-        {
-            Features = data.Sample(s)[..(N * N)].ToArray(),
-            Label = data.Sample(s)[(N * N)..].ToArray(),
-        }).ToList();
-    }
-
     private sealed class TextRow
     {
         public string Sentence1 { get; set; } = "";
 
         public string Label { get; set; } = "";
-    }
-
-    private sealed class PdeRow
-    {
-        [VectorType(N * N)]
-        public float[] Features { get; set; } = Array.Empty<float>();
-
-        [VectorType(N * N)]
-        public float[] Label { get; set; } = Array.Empty<float>();
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.ML.TempBalance.SciML;
 using Microsoft.ML.TempBalance.SciML.Generators;
 using Microsoft.ML.TempBalance.SciML.MLNet;
 using Microsoft.ML.TempBalance.Spectral;
+using Microsoft.ML.TempBalance.Tests.SciML;
 using Microsoft.ML.TempBalance.Tests.Text;
 using Microsoft.ML.TempBalance.Tests.Training;
 using Microsoft.ML.TempBalance.Text;
@@ -21,16 +22,7 @@ namespace Microsoft.ML.TempBalance.Tests.Reliability;
 [TestClass]
 public sealed class ResumableTrainingTests
 {
-    private const int N = 16;
-
-    private sealed class PdeRow
-    {
-        [VectorType(N * N)]
-        public float[] Features { get; set; } = Array.Empty<float>();
-
-        [VectorType(N * N)]
-        public float[] Label { get; set; } = Array.Empty<float>();
-    }
+    private const int N = DarcyRow.N;
 
     private sealed class TextRow
     {
@@ -58,7 +50,7 @@ public sealed class ResumableTrainingTests
                 Analyzer = PdeRegressionTrainer.Defaults.TempBalance().Analyzer with { MinEigenvalues = 4 },
                 Cadence = BalanceCadence.EverySteps(2),
             };
-            return ml.Regression.Trainers.FourierNeuralOperator(options).WithTempBalance(balance).Fit(ml.Data.LoadFromEnumerable(PdeRows(24, dataSeed)));
+            return ml.Regression.Trainers.FourierNeuralOperator(options).WithTempBalance(balance).Fit(ml.Data.LoadFromEnumerable(DarcyRow.Generate(24, dataSeed)));
         }
 
         var state = new TrainingCheckpointOptions { Path = Path.Combine(folder.Path, "fno.state"), Resume = true };
@@ -178,16 +170,6 @@ public sealed class ResumableTrainingTests
         var output = new StringWriter();
         var error = new StringWriter();
         return (CliApp.Run(args, output, error), output.ToString(), error.ToString());
-    }
-
-    private static List<PdeRow> PdeRows(int samples, int seed)
-    {
-        PdeDataset data = PdeGenerators.Darcy(samples, N, seed: seed);
-        return Enumerable.Range(0, samples).Select(s => new PdeRow
-        {
-            Features = data.Sample(s)[..(N * N)].ToArray(),
-            Label = data.Sample(s)[(N * N)..].ToArray(),
-        }).ToList();
     }
 
     private static List<TextRow> TextRows()
