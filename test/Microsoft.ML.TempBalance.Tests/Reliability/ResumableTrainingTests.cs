@@ -158,6 +158,37 @@ public sealed class ResumableTrainingTests
         StringAssert.Contains(noFile.Error, "need --training-state");
     }
 
+    [TestMethod]
+    public void TrainTextCommandWritesRefusesAndResumesItsTrainingState()
+    {
+        using var folder = new TempFolder();
+        string checkpoint = folder.File("ckpt");
+        TinyRobertaFiles.Write(checkpoint, labels: 0);
+        string train = folder.File("train.tsv");
+        File.WriteAllText(train, "sentence\tlabel\n" + string.Concat(Enumerable.Range(0, 12).Select(i => i % 2 == 0 ? "hello hello\tpos\n" : "world wow\tneg\n")));
+        string state = folder.File("text.state");
+        string[] common = ["train-text", "--checkpoint", checkpoint, "--train", train, "--sentence1", "sentence", "--epochs", "2", "--batch-size", "4",
+            "--learning-rate", "0.01", "--tempbalance", "--threads", "2", "--training-state", state];
+
+        var first = Cli([.. common, "--out", folder.File("first.zip")]);
+        Assert.AreEqual(0, first.Code, first.Error);
+        StringAssert.Contains(first.Output, "Checkpoint after epoch 2");
+        var refused = Cli([.. common, "--out", folder.File("second.zip")]);
+        Assert.AreEqual(1, refused.Code);
+        StringAssert.Contains(refused.Error, "already holds a training checkpoint");
+        var resumed = Cli([.. common, "--resume", "--out", folder.File("second.zip")]);
+        Assert.AreEqual(0, resumed.Code, resumed.Error);
+        StringAssert.Contains(resumed.Output.Replace("\n", " ", StringComparison.Ordinal), "Resumed from", resumed.Output);
+
+        // The resumed (here: finished) run saves a model that predicts exactly as the first.
+        foreach (string name in new[] { "first", "second" })
+        {
+            Assert.AreEqual(0, Cli("predict", "--model", folder.File(name + ".zip"), "--input", train, "--sentence1", "sentence", "--output", folder.File(name + ".tsv")).Code);
+        }
+
+        Assert.AreEqual(File.ReadAllText(folder.File("first.tsv")), File.ReadAllText(folder.File("second.tsv")));
+    }
+
     private sealed class StepCounter : ITrainingReporter
     {
         public int Steps { get; private set; }
