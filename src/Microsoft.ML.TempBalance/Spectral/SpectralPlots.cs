@@ -14,7 +14,10 @@ public static class SpectralPlots
         Fonts.Default = "DejaVu Sans";
     }
 
-    /// <summary>Writes <c>alpha-per-layer.png/.svg</c> and, for <paramref name="esdLayers"/>, <c>esd-NAME.png/.svg</c>.</summary>
+    /// <summary>
+    /// Writes <c>alpha-per-layer.png/.svg</c>, <c>alpha-per-block.png/.svg</c> when the model has blocks, and, for
+    /// <paramref name="esdLayers"/>, <c>esd-NAME.png/.svg</c>.
+    /// </summary>
     /// <returns>The paths written.</returns>
     public static IReadOnlyList<string> Write(SpectralReport report, string folder, IEnumerable<string>? esdLayers = null)
     {
@@ -22,6 +25,10 @@ public static class SpectralPlots
         Directory.CreateDirectory(folder);
         var written = new List<string>();
         written.AddRange(Save(AlphaPerLayer(report), Path.Combine(folder, "alpha-per-layer"), Math.Max(800, 24 * report.Layers.Count), 600));
+        if (report.Blocks.Count > 0)
+        {
+            written.AddRange(Save(AlphaPerBlock(report), Path.Combine(folder, "alpha-per-block"), Math.Max(720, 90 * report.Blocks.Count), 520));
+        }
         foreach (string name in esdLayers ?? Array.Empty<string>())
         {
             string file = "esd-" + string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'));
@@ -59,11 +66,40 @@ public static class SpectralPlots
         plot.Axes.Margins(bottom: 0);
         if (double.IsFinite(report.Summary.AlphaMean))
         {
-            var mean = plot.Add.HorizontalLine(report.Summary.AlphaMean, 1, Colors.Gray, LinePattern.Dotted);
-            mean.Text = "mean";
+            plot.Add.HorizontalLine(report.Summary.AlphaMean, 1, Colors.Gray, LinePattern.Dotted);
         }
 
-        plot.Title($"PL_Alpha_Hill per layer (std {report.Summary.AlphaStd:F3}; grey: not eligible)");
+        plot.Title(System.FormattableString.Invariant($"PL_Alpha_Hill per layer (dotted: mean {report.Summary.AlphaMean:F3}; std {report.Summary.AlphaStd:F3}; grey: not eligible)"));
+        plot.YLabel("alpha");
+        return plot;
+    }
+
+    /// <summary>
+    /// Each block's alpha (the mean of its eligible Linear layers: what block-wise TempBalance balances) as a bar, with
+    /// its layers' alphas as dots: the spread within a block is what one factor per block cannot change.
+    /// </summary>
+    public static Plot AlphaPerBlock(SpectralReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var plot = new Plot();
+        var bars = new List<Bar>();
+        for (int i = 0; i < report.Blocks.Count; i++)
+        {
+            BlockSpectrum block = report.Blocks[i];
+            bars.Add(new Bar { Position = i, Value = block.Alpha, FillColor = Colors.Category10[i % 10].WithAlpha(0.6) });
+            double[] members = report.Layers.Where(l => l.Block == block.Name && l.Eligible && l.Kind is LayerKind.Linear or LayerKind.LoraLinear).Select(l => l.Alpha).ToArray();
+            var dots = plot.Add.ScatterPoints(Enumerable.Repeat((double)i, members.Length).ToArray(), members);
+            dots.Color = Colors.Black;
+            dots.MarkerSize = 5;
+        }
+
+        plot.Add.Bars(bars);
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, report.Blocks.Count).Select(i => (double)i).ToArray(), report.Blocks.Select(b => b.Name).ToArray());
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -30;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 30 + 5 * report.Blocks.Select(b => b.Name.Length).Max();
+        plot.Axes.Margins(bottom: 0);
+        plot.Title(System.FormattableString.Invariant($"Block alpha (bars) and its Linear layers (dots)\nstd {report.Summary.BlockAlphaStd:F3} across blocks, {report.Summary.AlphaStd:F3} across layers"));
         plot.YLabel("alpha");
         return plot;
     }

@@ -82,7 +82,7 @@ public sealed class AnalyzeCommandTests
             Assert.AreEqual(query.GetProperty("alpha").GetDouble(), double.Parse(queryRow[Array.IndexOf(columns, "alpha")], CultureInfo.InvariantCulture), 1e-12);
 
             // Plots: real PNG and SVG files with content.
-            foreach (string plot in new[] { "alpha-per-layer", "esd-roberta.encoder.layer.0.attention.self.query" })
+            foreach (string plot in new[] { "alpha-per-layer", "alpha-per-block", "esd-roberta.encoder.layer.0.attention.self.query" })
             {
                 byte[] png = File.ReadAllBytes(Path.Combine(outDir, plot + ".png"));
                 CollectionAssert.AreEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, png[..4], $"{plot}.png is a PNG");
@@ -92,6 +92,7 @@ public sealed class AnalyzeCommandTests
             }
 
             StringAssert.Contains(File.ReadAllText(Path.Combine(outDir, "alpha-per-layer.svg")), "alpha");
+            StringAssert.Contains(File.ReadAllText(Path.Combine(outDir, "alpha-per-block.svg")), "across blocks");
             StringAssert.Contains(File.ReadAllText(Path.Combine(outDir, "esd-roberta.encoder.layer.0.attention.self.query.svg")), "xmin");
         }
         finally
