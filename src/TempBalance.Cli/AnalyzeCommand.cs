@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CliCommand = System.CommandLine.Command;
 using System.Globalization;
+using Microsoft.ML.TempBalance.Plots;
 using Microsoft.ML.TempBalance.Runtime;
 using Microsoft.ML.TempBalance.Spectral;
 

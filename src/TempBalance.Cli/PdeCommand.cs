@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.ML.TempBalance.Plots;
 using Microsoft.ML.TempBalance.Runtime;
 using Microsoft.ML.TempBalance.SciML;
 using Microsoft.ML.TempBalance.SciML.Data;
@@ -143,7 +144,11 @@ internal static class PdeCommand
                 string kind = parsed.GetValue(model)!;
                 SpectralReport report = new SpectralAnalyzer(PdeTrainingOptions.DefaultTempBalance().Analyzer).Analyze(solver.Model, kind);
                 solver.Save(Path.Combine(folder, $"{kind}.safetensors"));
-                PdePlots.WritePrediction(testData, predicted, 0, folder, "prediction");
+                int last = testData.Times - 1;
+                FieldPlots.WritePrediction(
+                    new FieldComparison($"{testData.Equation} sample 0, last frame", testData.SpatialShape, testData.Channels, testData.Frame(0, last), testData.Frame(0, last, predicted))
+                    { X = testData.SpatialShape.Count == 1 ? testData.SpatialCoordinates[0] : null },
+                    folder, "prediction");
                 report.WriteFiles(folder);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Test nRMSE {metrics.NormalizedRmse:F5} (with context frames, as the PDEBench paper: {paper.NormalizedRmse:F5}); RMSE {metrics.Rmse:G5}; max error {metrics.MaxError:G5}; alpha std {report.Summary.AlphaStd:F3}."));

@@ -38,7 +38,7 @@ public static class TorchModelOperations
                 {
                     saved[k].WriteState(folder);
                     string prefix = $"{Root}{k}/";
-                    WriteEntry(zip, prefix + "manifest.json", JsonSerializer.SerializeToUtf8Bytes(new Manifest(FormatVersion, saved[k].Kind)));
+                    WriteEntry(zip, prefix + "manifest.json", JsonSerializer.SerializeToUtf8Bytes(new Manifest(FormatVersion, saved[k].Kind, PersistedTransformers.TypeNameOf(saved[k]))));
                     foreach (string file in Directory.GetFiles(folder).Order(StringComparer.Ordinal))
                     {
                         zip.CreateEntryFromFile(file, prefix + Path.GetFileName(file), CompressionLevel.Fastest);
@@ -122,7 +122,7 @@ public static class TorchModelOperations
                             file.ExtractToFile(Path.Combine(folder, file.Name));
                         }
 
-                        rebuilt.Add(PersistedTransformers.Load(environment, manifest.Kind, folder));
+                        rebuilt.Add(PersistedTransformers.Load(environment, manifest.Kind, manifest.Type, folder));
                     }
                     finally
                     {
@@ -191,5 +191,8 @@ public static class TorchModelOperations
         stream.Write(content);
     }
 
-    private sealed record Manifest(int Version, string Kind);
+    /// <param name="Version">The format version.</param>
+    /// <param name="Kind">The transformer's kind, for people and for models saved before <paramref name="Type"/> existed.</param>
+    /// <param name="Type">The transformer's type and assembly (no version); absent in models saved before the package split.</param>
+    private sealed record Manifest(int Version, string Kind, string? Type = null);
 }

@@ -1,5 +1,4 @@
 using Microsoft.ML.TempBalance.Balancing;
-using Microsoft.ML.TempBalance.Text;
 
 namespace Microsoft.ML.TempBalance.Sweeps;
 
@@ -19,9 +18,6 @@ public sealed record SweepTrial(int Index, double LearningRate, int BatchSize, b
         ArgumentNullException.ThrowIfNull(defaults);
         return TempBalance ? defaults with { Mapping = new SigmoidMapping(SigmoidLow, SigmoidHigh) } : null;
     }
-
-    /// <summary>The LoRA settings of this trial (alpha = 2 x rank, the paper's setting), or null for full fine-tuning.</summary>
-    public LoraOptions? Lora => LoraRank > 0 ? new LoraOptions { Rank = LoraRank, Alpha = 2 * LoraRank } : null;
 
     /// <inheritdoc />
     public override string ToString() =>

@@ -6,6 +6,7 @@
 //    vs the truth and of alpha per layer; save the balanced model, reload it and check identical predictions.
 // Seeded throughout; about two minutes on 2 cores. Usage: dotnet run --project src/Samples/Quickstart -c Release [output-folder]
 using System.Diagnostics;
+using Microsoft.ML.TempBalance.Plots;
 using Microsoft.ML.TempBalance.Runtime;
 using Microsoft.ML.TempBalance.SciML;
 using Microsoft.ML.TempBalance.SciML.Generators;
@@ -50,7 +51,10 @@ foreach ((string name, bool balance) in new[] { ("FT", false), ("TempBalance", t
     SpectralReport report = analyzer.Analyze(solver.Model, name);
     results.Add((name, metrics, paper, report, solver));
     Console.WriteLine(Invariant($"{name,-12} trained in {run.Elapsed.TotalSeconds,5:F1} s: test nRMSE {metrics.NormalizedRmse:F4} (best epoch {solver.Result!.BestEpoch + 1})"));
-    PdePlots.WritePrediction(test, predicted, sample: 0, output, $"darcy-{name.ToLowerInvariant()}");
+    int last = test.Times - 1;
+    FieldPlots.WritePrediction(
+        new FieldComparison($"Darcy sample 0 ({name})", test.SpatialShape, test.Channels, test.Frame(0, last), test.Frame(0, last, predicted)),
+        output, $"darcy-{name.ToLowerInvariant()}");
     SpectralPlots.Write(report, Path.Combine(output, $"alpha-{name.ToLowerInvariant()}"), Array.Empty<string>());
 }
 

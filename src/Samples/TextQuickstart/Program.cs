@@ -10,6 +10,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.TempBalance.Plots;
 using Microsoft.ML.TempBalance.MLNet;
 using Microsoft.ML.TempBalance.Runtime;
 using Microsoft.ML.TempBalance.Samples;

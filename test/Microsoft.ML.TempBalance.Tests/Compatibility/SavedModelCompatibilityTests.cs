@@ -23,15 +23,15 @@ namespace Microsoft.ML.TempBalance.Tests.Compatibility;
 [TestClass]
 public sealed class SavedModelCompatibilityTests
 {
-    private const string TextModel = "text-bert-classifier-2026-12-03";
-    private const string PdeModel = "fno-darcy-pointwise-2026-12-03";
+    internal const string TextModel = "text-bert-classifier-2026-12-03";
+    internal const string PdeModel = "fno-darcy-pointwise-2026-12-03";
     private const int N = DarcyRow.N;
 
-    private static readonly string[] Sentences = { "a good film", "the worst movie", "i love this story", "boring plot", "the cat sat on the mat", "" };
+    internal static readonly string[] Sentences = { "a good film", "the worst movie", "i love this story", "boring plot", "the cat sat on the mat", "" };
 
     private static string? WriteFolder => Environment.GetEnvironmentVariable("TEMPBALANCE_WRITE_SAVED_MODELS");
 
-    private static string Stored(string name) => Path.Combine(AppContext.BaseDirectory, "Data", "saved-models", name);
+    internal static string Stored(string name) => Path.Combine(AppContext.BaseDirectory, "Data", "saved-models", name);
 
     [TestMethod]
     public void TextClassifierSavedBeforeTheSplitPredictsAsItDid()
@@ -87,12 +87,12 @@ public sealed class SavedModelCompatibilityTests
         File.WriteAllText(Path.Combine(target, name + ".expected.json"), JsonSerializer.Serialize(scores));
     }
 
-    private static float[][] Expected(string name) =>
+    internal static float[][] Expected(string name) =>
         JsonSerializer.Deserialize<float[][]>(File.ReadAllText(Stored(name + ".expected.json")))!;
 
     // Torch's CPU kernels may sum in another order on another thread count; 1e-5 relative is far below any change a
     // format or architecture mistake would cause.
-    private static void AssertSameScores(float[][] expected, float[][] actual)
+    internal static void AssertSameScores(float[][] expected, float[][] actual)
     {
         Assert.HasCount(expected.Length, actual);
         for (int row = 0; row < expected.Length; row++)

@@ -19,9 +19,9 @@ public sealed class SlurmJobFileTests
             Assert.Inconclusive("The Slurm job file is a bash script for Linux nodes.");
         }
 
-        string root = RepositoryRoot();
+        string root = RepositoryPaths.Root;
         string spec = Path.Combine(root, "experiments", "jobs", "slurm-test-spec.json");
-        string tool = Path.Combine(root, "src", "TempBalance.Cli", "bin", Configuration(), "net10.0", "tempbalance.dll");
+        string tool = Path.Combine(root, "src", "TempBalance.Cli", "bin", RepositoryPaths.Configuration, "net10.0", "tempbalance.dll");
         Assert.IsTrue(File.Exists(tool), $"{tool} is built with the solution");
         using var folder = new TempFolder();
         string results = folder.File("results");
@@ -53,7 +53,7 @@ public sealed class SlurmJobFileTests
 
     private static (int Code, string Output) Task(string folder, int task, int count, string spec, string results, string tool)
     {
-        var start = new ProcessStartInfo("/bin/bash", [Path.Combine(RepositoryRoot(), "experiments", "jobs", "slurm-array.sh")])
+        var start = new ProcessStartInfo("/bin/bash", [Path.Combine(RepositoryPaths.Root, "experiments", "jobs", "slurm-array.sh")])
         {
             WorkingDirectory = folder,
             RedirectStandardOutput = true,
@@ -73,18 +73,4 @@ public sealed class SlurmJobFileTests
     }
 
     private static int Cli(params string[] args) => CliApp.Run(args, TextWriter.Null, TextWriter.Null);
-
-    private static string Configuration() =>
-        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
-
-    private static string RepositoryRoot()
-    {
-        string? root = AppContext.BaseDirectory;
-        while (root is not null && !File.Exists(Path.Combine(root, "TempBalance.sln")))
-        {
-            root = Path.GetDirectoryName(root);
-        }
-
-        return root ?? throw new InvalidOperationException("The tests run inside the repository.");
-    }
 }

@@ -21,7 +21,7 @@ public sealed class TrainersLearnTests
     private static readonly string[] Negative = { "bad", "terrible", "boring", "worst" };
     private static readonly string[] Nouns = { "movie", "film", "story", "plot" };
 
-    private sealed class Review
+    internal sealed class Review
     {
         public string Sentence1 { get; set; } = "";
 
@@ -33,7 +33,7 @@ public sealed class TrainersLearnTests
     }
 
     // "the film was great", "a plot is very boring", ...: the sentiment word decides the label.
-    private static List<Review> Reviews(int count, int seed)
+    internal static List<Review> Reviews(int count, int seed)
     {
         var random = new Random(seed);
         return Enumerable.Range(0, count).Select(i =>

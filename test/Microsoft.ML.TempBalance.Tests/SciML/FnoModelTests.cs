@@ -26,6 +26,24 @@ public sealed class FnoModelTests
     }
 
     [TestMethod]
+    public void ParameterNamesAreThoseOfPdeBenchCheckpoints()
+    {
+        // PDEBench's fno.py: fc0 (lifting), conv0..3 (spectral; FNO2d has two weight tensors per layer for the two
+        // retained corners), w0..3 (pointwise convolutions), fc1 and fc2 (projection). Fno1d and Fno2d share one
+        // implementation; these names are what saved models and PDEBench checkpoints hold, so they must not move.
+        static string[] Expected(params string[] spectral) =>
+            new[] { "fc0.weight", "fc0.bias" }
+                .Concat(Enumerable.Range(0, 4).SelectMany(k => spectral.Select(w => $"conv{k}.{w}")))
+                .Concat(Enumerable.Range(0, 4).SelectMany(k => new[] { $"w{k}.weight", $"w{k}.bias" }))
+                .Concat(new[] { "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias" })
+                .Order(StringComparer.Ordinal).ToArray();
+        using var fno1d = new Fno1d(new FnoOptions { Modes = 4, Width = 8 });
+        using var fno2d = new Fno2d(new FnoOptions { Modes = 4, Width = 8 });
+        CollectionAssert.AreEqual(Expected("weights1"), fno1d.state_dict().Keys.Order(StringComparer.Ordinal).ToArray());
+        CollectionAssert.AreEqual(Expected("weights1", "weights2"), fno2d.state_dict().Keys.Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [TestMethod]
     public void ShapesFollowPdeBench()
     {
         using var fno1d = new Fno1d(new FnoOptions { InitialStep = 10, Channels = 3 });

@@ -23,7 +23,7 @@ namespace Microsoft.ML.TempBalance.Text;
 /// <item><term>PredictedLabel</term><description>Key of UInt32 with the label names (classification only)</description></item>
 /// </list>
 /// </remarks>
-public sealed class TextTransformer : ITransformer, IPersistentTransformer, IDisposable
+public sealed class TextTransformer : ITransformer, IPersistentTransformer, IPersistentTransformerLoader, IDisposable
 {
     internal const string KindName = "RobertaText";
     private const string OptionsFile = "tempbalance-text.json";
@@ -130,6 +130,8 @@ public sealed class TextTransformer : ITransformer, IPersistentTransformer, IDis
         var state = new State(Columns.Label, Columns.Sentence1, Columns.Sentence2, Columns.Score, Columns.PredictedLabel, Columns.Regression, MaxSequenceLength, BatchSize);
         File.WriteAllBytes(Path.Combine(folder, OptionsFile), JsonSerializer.SerializeToUtf8Bytes(state));
     }
+
+    static ITransformer IPersistentTransformerLoader.Load(IHostEnvironment environment, string folder) => LoadState(environment, folder);
 
     internal static TextTransformer LoadState(IHostEnvironment environment, string folder)
     {

@@ -1,6 +1,8 @@
 using ScottPlot;
 
-namespace Microsoft.ML.TempBalance.Spectral;
+using Microsoft.ML.TempBalance.Spectral;
+
+namespace Microsoft.ML.TempBalance.Plots;
 
 /// <summary>
 /// Plots of a <see cref="SpectralReport"/> as PNG and SVG: alpha per layer (coloured by block when the model has

@@ -11,7 +11,7 @@ namespace Microsoft.ML.TempBalance.SciML.MLNet;
 /// channels, rolled out from the input frames in <c>Features</c>), scoring rows in batches. Save and load with
 /// <see cref="TorchModelOperations.SaveTorchModel"/> / <see cref="TorchModelOperations.LoadTorchModel"/>.
 /// </summary>
-public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransformer, IDisposable
+public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransformer, IPersistentTransformerLoader, IDisposable
 {
     internal const string KindName = "PdeRegression";
     private const string OptionsFile = "tempbalance-pde.json";
@@ -59,6 +59,8 @@ public sealed class PdeRegressionTransformer : ITransformer, IPersistentTransfor
         };
         File.WriteAllBytes(Path.Combine(folder, OptionsFile), JsonSerializer.SerializeToUtf8Bytes(state));
     }
+
+    static ITransformer IPersistentTransformerLoader.Load(IHostEnvironment environment, string folder) => LoadState(environment, folder);
 
     internal static PdeRegressionTransformer LoadState(IHostEnvironment environment, string folder)
     {

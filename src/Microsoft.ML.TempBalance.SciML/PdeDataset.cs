@@ -70,6 +70,25 @@ public sealed class PdeDataset
     /// <summary>One sample's values, [time, space..., channel].</summary>
     public ReadOnlySpan<float> Sample(int index) => Data.AsSpan(index * SampleSize, SampleSize);
 
+    /// <summary>
+    /// One frame of one sample, [space..., channel], copied from <see cref="Data"/> or, when given, from
+    /// <paramref name="values"/> laid out like it (a prediction, say).
+    /// </summary>
+    public float[] Frame(int sample, int frame, float[]? values = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sample);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(sample, Samples);
+        ArgumentOutOfRangeException.ThrowIfNegative(frame);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(frame, Times);
+        values ??= Data;
+        if (values.Length != Data.Length)
+        {
+            throw new ArgumentException($"Expected {Data.Length} values laid out like this dataset; got {values.Length}.", nameof(values));
+        }
+
+        return values.AsSpan(sample * SampleSize + frame * FrameSize, FrameSize).ToArray();
+    }
+
     /// <summary>Samples [start, start + count) as a new dataset (the paper's subsampling takes the first ⌊ratio·N⌋).</summary>
     public PdeDataset Subset(int start, int count)
     {
