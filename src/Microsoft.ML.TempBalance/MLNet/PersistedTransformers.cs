@@ -20,6 +20,8 @@ internal static class PersistedTransformers
         ["PdeRegression"] = "Microsoft.ML.TempBalance.SciML.MLNet.PdeRegressionTransformer, Microsoft.ML.TempBalance.SciML",
     };
 
+    private const string LibraryAssemblyPrefix = "Microsoft.ML.TempBalance";
+
     private static readonly MethodInfo LoadOfType =
         typeof(PersistedTransformers).GetMethod(nameof(LoadAs), BindingFlags.NonPublic | BindingFlags.Static)!;
 
@@ -35,6 +37,13 @@ internal static class PersistedTransformers
         typeName ??= TypesOfLegacyKinds.GetValueOrDefault(kind)
             ?? throw new InvalidDataException($"The model holds a transformer of kind '{kind}' without its type name, and '{kind}' is not a kind this library has saved.");
         string assembly = typeName.Split(',', 2) is [_, var name] ? name.Trim() : "";
+        // Refused before anything is resolved: a name read out of a file may only point into this library's packages,
+        // and never at a generic instantiation (which would resolve more assemblies).
+        if (!assembly.StartsWith(LibraryAssemblyPrefix, StringComparison.Ordinal) || typeName.IndexOfAny(['[', '`', '*', '&']) >= 0)
+        {
+            throw new InvalidDataException($"The model names {typeName} as the type of a saved transformer; only types of {LibraryAssemblyPrefix}* assemblies are loaded.");
+        }
+
         Type type;
         try
         {
