@@ -24,18 +24,29 @@ internal static class ExperimentPlots
         return Save(plot, folder, "metric-vs-ratio");
     }
 
-    public static IEnumerable<string> AlphaStdVsRatio(List<ExperimentReport.Selection> selections, string folder)
+    /// <summary>The alpha spread after training per method against the ratio, across layers or across blocks, with the level before training.</summary>
+    public static IEnumerable<string> AlphaStdVsRatio(List<ExperimentReport.Selection> selections, string folder, bool blocks, double before)
     {
-        var plot = NewPlot("Std of PL_Alpha_Hill across layers after training", RatioAxisLabel, "alpha std");
+        string across = blocks ? "blocks" : "layers";
+        var plot = NewPlot($"Std of PL_Alpha_Hill across {across} after training (mean over seeds)", RatioAxisLabel, "alpha std");
         foreach (var method in selections.GroupBy(s => s.Method).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var line = plot.Add.Scatter(method.Select(s => Math.Log10(s.Ratio)).ToArray(), method.Select(s => s.Results.Average(r => r.AlphaStdAfter)).ToArray());
+            double[] y = method.Select(s => s.Results.Average(r => blocks ? BlockSpread.Of(r.AlphaAfter) : r.AlphaStdAfter)).ToArray();
+            var line = plot.Add.Scatter(method.Select(s => Math.Log10(s.Ratio)).ToArray(), y);
             line.LegendText = method.Key;
+        }
+
+        if (!double.IsNaN(before))
+        {
+            var level = plot.Add.HorizontalLine(before);
+            level.LinePattern = LinePattern.Dashed;
+            level.Color = Colors.Gray;
+            level.LegendText = "before training";
         }
 
         RatioAxis(plot, selections);
         plot.ShowLegend(Edge.Right);
-        return Save(plot, folder, "alpha-std-vs-ratio");
+        return Save(plot, folder, blocks ? "block-alpha-std-vs-ratio" : "alpha-std-vs-ratio");
     }
 
     public static IEnumerable<string> AlphaPerLayer(List<ExperimentReport.Selection> selections, string folder)

@@ -9,7 +9,7 @@ namespace Microsoft.ML.TempBalance.Experiments;
 /// The Markdown report of a results folder: per ratio and method, the configuration chosen by the paper's protocol
 /// (lowest mean validation metric over seeds), its test metric as mean ± std over seeds, TempBalance's relative
 /// improvement over the matching FT method, a one-sided Welch t-test and a paired t-test by seed; plus plots of the
-/// metric and of the alpha spread against the ratio, per-layer alpha at the lowest ratio and the learning-rate
+/// metric and of the alpha spread (across layers, and across blocks for models with blocks) against the ratio, per-layer alpha at the lowest ratio and the learning-rate
 /// factors over training. Deterministic: the same results give the same report.
 /// </summary>
 public static class ExperimentReport
@@ -46,10 +46,17 @@ public static class ExperimentReport
         Directory.CreateDirectory(reportFolder);
         var files = new List<string>();
         files.AddRange(ExperimentPlots.MetricVsRatio(selections, reportFolder, spec.Task.MetricName));
-        files.AddRange(ExperimentPlots.AlphaStdVsRatio(selections, reportFolder));
+        double layerBefore = results.Select(r => r.AlphaStdBefore).DefaultIfEmpty(double.NaN).Average();
+        double blockBefore = results.Select(r => BlockSpread.Of(r.AlphaBefore)).DefaultIfEmpty(double.NaN).Average();
+        files.AddRange(ExperimentPlots.AlphaStdVsRatio(selections, reportFolder, blocks: false, layerBefore));
+        if (!double.IsNaN(blockBefore))
+        {
+            files.AddRange(ExperimentPlots.AlphaStdVsRatio(selections, reportFolder, blocks: true, blockBefore));
+        }
+
         files.AddRange(ExperimentPlots.AlphaPerLayer(selections, reportFolder));
         files.AddRange(ExperimentPlots.LearningRateFactors(selections, reportFolder));
-        string report = Markdown(spec, selections, results.Count, expected.Count, missing, corrupt, files.Where(f => f.EndsWith(".png", StringComparison.Ordinal)).ToList());
+        string report = Markdown(spec, selections, results.Count, expected.Count, missing, corrupt, (layerBefore, blockBefore), files.Where(f => f.EndsWith(".png", StringComparison.Ordinal)).ToList());
         string path = Path.Combine(reportFolder, "report.md");
         AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(report)));
         files.Insert(0, path);
@@ -114,7 +121,7 @@ public static class ExperimentReport
         return selections;
     }
 
-    private static string Markdown(ExperimentSpec spec, List<Selection> selections, int found, int expected, int missing, List<string> corrupt, List<string> plots)
+    private static string Markdown(ExperimentSpec spec, List<Selection> selections, int found, int expected, int missing, List<string> corrupt, (double Layers, double Blocks) before, List<string> plots)
     {
         string metric = spec.Task.MetricName;
         var md = new StringBuilder();
@@ -141,16 +148,19 @@ public static class ExperimentReport
         md.AppendLine(Invariant($"- Ratios: {string.Join(", ", spec.Ratios.Select(r => r.ToString("G4", CultureInfo.InvariantCulture)))}; seeds: {string.Join(", ", spec.Seeds)}; subsampling: {spec.Subsampling}; epochs: {spec.Epochs}."));
         md.AppendLine(Invariant($"- Grid: {spec.Grid.Configurations().Count} configurations; {expected} trials expected, {found} found, {missing} missing{(corrupt.Count > 0 ? $", {corrupt.Count} corrupt ({string.Join(", ", corrupt)})" : "")}."));
         md.AppendLine(Invariant($"- Selection: for each ratio and method, the configuration with the lowest mean validation {metric} over seeds (the paper's grid-search protocol); its test {metric} is reported as mean ± std over seeds."));
+        bool blocks = !double.IsNaN(before.Blocks);
+        md.AppendLine(Invariant($"- Std of PL_Alpha_Hill before training (mean over trials): {before.Layers:F3} across layers{(blocks ? Invariant($", {before.Blocks:F3} across blocks (a block's alpha: the mean of its layers')") : "")}."));
         md.AppendLine();
         md.AppendLine("## Results");
         md.AppendLine();
-        md.AppendLine(Invariant($"| ratio | method | chosen configuration | seeds | test {metric} (mean ± std) | validation (mean) | alpha std after |"));
-        md.AppendLine("|---|---|---|---|---|---|---|");
+        md.AppendLine(Invariant($"| ratio | method | chosen configuration | seeds | test {metric} (mean ± std) | validation (mean) | alpha std across layers after |{(blocks ? " across blocks after |" : "")}"));
+        md.AppendLine(blocks ? "|---|---|---|---|---|---|---|---|" : "|---|---|---|---|---|---|---|");
         foreach (Selection s in selections)
         {
             (double mean, double std) = s.Test;
             double alphaStd = s.Results.Average(r => r.AlphaStdAfter);
-            md.AppendLine(Invariant($"| {s.Ratio:G4} | {s.Method} | {s.Configuration.Key} | {s.Results.Count} | {mean:G4} ± {(double.IsNaN(std) ? "n/a (1 seed)" : std.ToString("G2", CultureInfo.InvariantCulture))} | {s.ValidationMean:G4} | {alphaStd:F3} |"));
+            string blockStd = blocks ? Invariant($" {s.Results.Average(r => BlockSpread.Of(r.AlphaAfter)):F3} |") : "";
+            md.AppendLine(Invariant($"| {s.Ratio:G4} | {s.Method} | {s.Configuration.Key} | {s.Results.Count} | {mean:G4} ± {(double.IsNaN(std) ? "n/a (1 seed)" : std.ToString("G2", CultureInfo.InvariantCulture))} | {s.ValidationMean:G4} | {alphaStd:F3} |{blockStd}"));
         }
 
         md.AppendLine();

@@ -73,6 +73,10 @@ public sealed class TextExperimentTests
         string report = File.ReadAllText(Path.Combine(folder.Path, "report", "report.md"));
         StringAssert.Contains(report, "| TB-layer vs FT |");
         StringAssert.Contains(report, "| lora2+TB-layer vs lora2+FT |");
+        // An encoder has blocks: the report gives the spread across them too, before and after, with its plot.
+        StringAssert.Contains(report, "| alpha std across layers after | across blocks after |");
+        StringAssert.Contains(report, "across blocks (a block's alpha: the mean of its layers')");
+        StringAssert.Contains(report, "block-alpha-std-vs-ratio.png");
     }
 
     [TestMethod]
