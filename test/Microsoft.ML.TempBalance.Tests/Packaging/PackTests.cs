@@ -46,6 +46,12 @@ public sealed class PackTests
             Assert.AreEqual("README.md", nuspec.Descendants(ns + "readme").Single().Value, id);
             string[] actual = nuspec.Descendants(ns + "dependency").Select(d => d.Attribute("id")!.Value).Distinct().Order(StringComparer.Ordinal).ToArray();
             CollectionAssert.AreEqual(expected.Order(StringComparer.Ordinal).ToArray(), actual, $"{id} depends on {string.Join(", ", actual)}");
+            // The packages share internals: each pins the others to its own version exactly.
+            foreach (XElement dependency in nuspec.Descendants(ns + "dependency").Where(d => d.Attribute("id")!.Value.StartsWith("Microsoft.ML.TempBalance", StringComparison.Ordinal)))
+            {
+                string version = dependency.Attribute("version")!.Value;
+                Assert.IsTrue(version.StartsWith('[') && version.EndsWith(']') && !version.Contains(','), $"{id} depends on {dependency.Attribute("id")!.Value} {version}, not one exact version");
+            }
         }
     }
 }
