@@ -38,6 +38,13 @@ public sealed class PackTests
             CollectionAssert.Contains(entries, "README.md", id);
             CollectionAssert.Contains(entries, $"lib/net10.0/{id}.dll", id);
             CollectionAssert.Contains(entries, $"lib/net10.0/{id}.xml", id);
+            if (id == "Microsoft.ML.TempBalance")
+            {
+                // The Debian 12 fix of TorchSharp's native library travels with the core to every application.
+                CollectionAssert.Contains(entries, "buildTransitive/Microsoft.ML.TempBalance.targets");
+                CollectionAssert.Contains(entries, "buildTransitive/tasks/ElfVersionRequirementPatcher.cs");
+            }
+
             string readme = new StreamReader(zip.GetEntry("README.md")!.Open()).ReadToEnd();
             StringAssert.StartsWith(readme, $"# {id}", $"{id}'s README must be its own");
 
