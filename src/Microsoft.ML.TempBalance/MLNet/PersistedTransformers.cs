@@ -39,7 +39,8 @@ internal static class PersistedTransformers
         string assembly = typeName.Split(',', 2) is [_, var name] ? name.Trim() : "";
         // Refused before anything is resolved: a name read out of a file may only point into this library's packages,
         // and never at a generic instantiation (which would resolve more assemblies).
-        if (!assembly.StartsWith(LibraryAssemblyPrefix, StringComparison.Ordinal) || typeName.IndexOfAny(['[', '`', '*', '&']) >= 0)
+        bool ours = assembly == LibraryAssemblyPrefix || assembly.StartsWith(LibraryAssemblyPrefix + ".", StringComparison.Ordinal);
+        if (!ours || typeName.IndexOfAny(['[', '`', '*', '&']) >= 0)
         {
             throw new InvalidDataException($"The model names {typeName} as the type of a saved transformer; only types of {LibraryAssemblyPrefix}* assemblies are loaded.");
         }

@@ -35,6 +35,7 @@ public sealed class SavedModelManifestTests
     [TestMethod]
     [DataRow("System.String, System.Private.CoreLib", "only types of Microsoft.ML.TempBalance")]
     [DataRow("System.Collections.Generic.List`1[[System.String, System.Private.CoreLib]], Microsoft.ML.TempBalance.Evil", "only types of Microsoft.ML.TempBalance")]
+    [DataRow("Microsoft.ML.TempBalanceX.Transformer, Microsoft.ML.TempBalanceX", "only types of Microsoft.ML.TempBalance")]
     [DataRow("Microsoft.ML.TempBalance.Spectral.SpectralAnalyzer, Microsoft.ML.TempBalance", "is not one")]
     [DataRow("Microsoft.ML.TempBalance.Nope.Transformer, Microsoft.ML.TempBalance.Nope", "add a reference to the package Microsoft.ML.TempBalance.Nope")]
     public void AManifestNamingAnythingButATransformerOfThisLibraryIsRefused(string type, string expected)
