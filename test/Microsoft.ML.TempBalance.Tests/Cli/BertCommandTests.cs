@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.ML.TempBalance.Cli;
 using Microsoft.ML.TempBalance.Experiments;
 using Microsoft.ML.TempBalance.Tests.Text;
@@ -75,18 +74,8 @@ public sealed class BertCommandTests
         Assert.IsGreaterThanOrEqualTo(0.9, accuracy, $"training accuracy {accuracy:F2} (chance: 0.5; without the second segment no model can beat it)");
 
         string fresh = folder.File("fresh.tsv");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "tempbalance.dll"), "predict", "--model", zip, "--input", train, "--sentence1", "s1", "--sentence2", "s2", "--output", fresh, "--threads", "1" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using (Process process = Process.Start(start)!)
-        {
-            string stderr = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.AreEqual(0, process.ExitCode, stderr);
-        }
+        (int code, string output) = ChildProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "tempbalance.dll"), "predict", "--model", zip, "--input", train, "--sentence1", "s1", "--sentence2", "s2", "--output", fresh, "--threads", "1"]);
+        Assert.AreEqual(0, code, output);
 
         CollectionAssert.AreEqual(lines, File.ReadAllLines(fresh), "the same predictions in a fresh process");
     }

@@ -229,18 +229,8 @@ public sealed class TrainTextCommandTests
 
         // A fresh process loads the saved zip (the CLI assembly sits next to the tests).
         string fresh = Path.Combine(folder.Path, "fresh.tsv");
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "tempbalance.dll"), "predict", "--model", zip, "--input", train, "--sentence1", "sentence", "--output", fresh, "--threads", "1" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using (var process = System.Diagnostics.Process.Start(start)!)
-        {
-            string stderr = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.AreEqual(0, process.ExitCode, stderr);
-        }
+        (int freshCode, string freshOutput) = ChildProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "tempbalance.dll"), "predict", "--model", zip, "--input", train, "--sentence1", "sentence", "--output", fresh, "--threads", "1"]);
+        Assert.AreEqual(0, freshCode, freshOutput);
 
         CollectionAssert.AreEqual(File.ReadAllLines(predictions), File.ReadAllLines(fresh), "the same predictions in a fresh process");
 

@@ -43,13 +43,7 @@ public sealed class ExperimentTests
     [TestMethod]
     public void CommittedSpecsAreValid()
     {
-        string? root = AppContext.BaseDirectory;
-        while (root is not null && !File.Exists(Path.Combine(root, "TempBalance.sln")))
-        {
-            root = Path.GetDirectoryName(root);
-        }
-
-        Assert.IsNotNull(root, "the repository root");
+        string root = RepositoryPaths.Root;
         // The MiniLM specs name experiments/models/minilm, which a user fills with `dotnet run --project
         // src/Samples/Pretrained -- minilm experiments/models/minilm` (git-ignored); a fresh clone lacks it, so do the same.
         string minilm = Path.Combine(root, "experiments", "models", "minilm");
