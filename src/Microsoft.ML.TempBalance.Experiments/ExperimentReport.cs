@@ -42,6 +42,7 @@ public static class ExperimentReport
         var ids = results.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         int missing = expected.Count(t => !ids.Contains(t.Id));
         List<Selection> selections = Select(results);
+        List<string> incomplete = IncompleteCells(expected, ids);
 
         Directory.CreateDirectory(reportFolder);
         var files = new List<string>();
@@ -56,7 +57,7 @@ public static class ExperimentReport
 
         files.AddRange(ExperimentPlots.AlphaPerLayer(selections, reportFolder));
         files.AddRange(ExperimentPlots.LearningRateFactors(selections, reportFolder));
-        string report = Markdown(spec, selections, results.Count, expected.Count, missing, corrupt, (layerBefore, blockBefore), files.Where(f => f.EndsWith(".png", StringComparison.Ordinal)).ToList());
+        string report = Markdown(spec, selections, results.Count, expected.Count, missing, corrupt, incomplete, (layerBefore, blockBefore), files.Where(f => f.EndsWith(".png", StringComparison.Ordinal)).ToList());
         string path = Path.Combine(reportFolder, "report.md");
         AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(report)));
         files.Insert(0, path);
@@ -121,7 +122,16 @@ public static class ExperimentReport
         return selections;
     }
 
-    private static string Markdown(ExperimentSpec spec, List<Selection> selections, int found, int expected, int missing, List<string> corrupt, (double Layers, double Blocks) before, List<string> plots)
+    // A selection made over part of a cell's grid or seeds is provisional: the missing trials can change the choice.
+    private static List<string> IncompleteCells(IReadOnlyList<Trial> expected, HashSet<string> found) =>
+        expected.GroupBy(t => (t.Ratio, t.Configuration.Method))
+            .Select(cell => (cell.Key, Found: cell.Count(t => found.Contains(t.Id)), Expected: cell.Count()))
+            .Where(cell => cell.Found < cell.Expected)
+            .OrderBy(cell => cell.Key.Ratio).ThenBy(cell => cell.Key.Method, StringComparer.Ordinal)
+            .Select(cell => Invariant($"ratio {cell.Key.Ratio:G4} {cell.Key.Method}: {cell.Found} of {cell.Expected} trials"))
+            .ToList();
+
+    private static string Markdown(ExperimentSpec spec, List<Selection> selections, int found, int expected, int missing, List<string> corrupt, List<string> incomplete, (double Layers, double Blocks) before, List<string> plots)
     {
         string metric = spec.Task.MetricName;
         var md = new StringBuilder();
@@ -161,6 +171,12 @@ public static class ExperimentReport
             double alphaStd = s.Results.Average(r => r.AlphaStdAfter);
             string blockStd = blocks ? Invariant($" {s.Results.Average(r => BlockSpread.Of(r.AlphaAfter)):F3} |") : "";
             md.AppendLine(Invariant($"| {s.Ratio:G4} | {s.Method} | {s.Configuration.Key} | {s.Results.Count} | {mean:G4} ± {(double.IsNaN(std) ? "n/a (1 seed)" : std.ToString("G2", CultureInfo.InvariantCulture))} | {s.ValidationMean:G4} | {alphaStd:F3} |{blockStd}"));
+        }
+
+        if (incomplete.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine(Invariant($"**Incomplete, provisional**: these cells lack trials, so their chosen configuration and numbers may change when the missing trials finish: {string.Join("; ", incomplete)}."));
         }
 
         md.AppendLine();

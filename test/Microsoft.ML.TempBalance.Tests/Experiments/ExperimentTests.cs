@@ -174,6 +174,12 @@ public sealed class ExperimentTests
 
         // "Killed" after 5 trials, then rerun; a corrupted file is re-run, not merged.
         Assert.AreEqual((5, 0, 0), new ExperimentRunner(spec, folder.Path, resumed).Run(stopAfter: 5));
+
+        // Trials run in id order (ratio, seed, configuration): after 5, ratio 0.5 lacks TB's third seed and ratio 1 has nothing.
+        ExperimentReport.Write(resumed, Path.Combine(folder.Path, "report-partial"));
+        StringAssert.Contains(
+            File.ReadAllText(Path.Combine(folder.Path, "report-partial", "report.md")),
+            "may change when the missing trials finish: ratio 0.5 TB: 2 of 3 trials; ratio 1 FT: 0 of 3 trials; ratio 1 TB: 0 of 3 trials.");
         string first = Directory.GetFiles(Path.Combine(resumed, "trials")).Order(StringComparer.Ordinal).First();
         File.WriteAllText(first, "{ not json");
         var log = new List<string>();
@@ -196,6 +202,7 @@ public sealed class ExperimentTests
         ExperimentReport.Write(resumed, Path.Combine(folder.Path, "report-b"));
         string a = File.ReadAllText(Path.Combine(folder.Path, "report-a", "report.md"));
         Assert.AreEqual(a, File.ReadAllText(Path.Combine(folder.Path, "report-b", "report.md")));
+        Assert.DoesNotContain("Incomplete", a);
 
         foreach (string section in new[] { "## Setup", "## Results", "## TempBalance against fine-tuning", "## Plots", "| 0.5 | TB |", "| 1 | FT |", "metric-vs-ratio.png", "alpha-std-vs-ratio.png", "alpha-per-layer.png", "learning-rate-factors.png" })
         {
