@@ -2,7 +2,9 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.TempBalance.Checkpoints;
+using Microsoft.ML.TempBalance.Balancing;
 using Microsoft.ML.TempBalance.MLNet;
+using Microsoft.ML.TempBalance.Optimizers;
 using Microsoft.ML.TempBalance.Spectral;
 using Microsoft.ML.TempBalance.Text;
 using TorchSharp;
@@ -164,5 +166,63 @@ public sealed class LoraTests
         {
             CollectionAssert.AreEqual(before[i], after[i]);
         }
+    }
+
+    [TestMethod]
+    public void LoraBalancingMovesEachBlocksAdaptersAtItsOwnRateAndLeavesTheBaseBitIdentical()
+    {
+        // One AdamW step (16 rows, batch 16, no warmup, so the base rate is in force). B starts at zero, so after
+        // the step each element of B is −lr_k·g/(|g| + ε) with lr_k = lr × block k's factor: the largest |B| of a
+        // block is its effective rate. The factors are recomputed here from the analysed alphas with the spec's
+        // TB_Sigmoid (s_low 2, s_high 1, τ 10; the block score is the mean alpha of its adapted layers).
+        using var folder = new TempFolder();
+        string checkpoint = Path.Combine(folder.Path, "base");
+        Dictionary<string, torch.Tensor> file = TinyRobertaFiles.Write(checkpoint, labels: 0, seed: 3);
+        var ml = new MLContext(seed: 4);
+        var rows = Enumerable.Range(0, 16).Select(i => new Row { Sentence1 = i % 2 == 0 ? "hello hello" : "world wow", Label = i % 2 == 0 ? "a" : "b" }).ToList();
+        IDataView data = ml.Data.LoadFromEnumerable(rows);
+        const double rate = 1e-2;
+        var options = new EncoderTextClassificationTrainer.Options
+        {
+            Checkpoint = checkpoint, MaxEpochs = 1, BatchSize = 16, LearningRate = rate, WarmupRatio = 0, Seed = 1,
+            Optimizer = new OptimizerSettings { Kind = OptimizerKind.AdamW, Epsilon = 1e-12 },
+            Lora = new LoraOptions { Rank = Rank, Alpha = Alpha },
+            TempBalance = EncoderTextClassificationTrainer.Defaults.TempBalance() with { Analyzer = new SpectralAnalyzerOptions { XminPosition = 1.5, MinEigenvalues = 4 } },
+        };
+        EncoderTextClassificationTrainer trainer = ml.MulticlassClassification.Trainers.TextClassification(options);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(trainer).Fit(data);
+        BalanceUpdate update = trainer.LastResult!.BalanceUpdates[0];
+        Assert.AreEqual(0, update.Step, "the first factors must be in force at the first step");
+
+        double[] scores = Enumerable.Range(0, TinyRobertaFiles.Layers)
+            .Select(l => update.Report.Layers.Where(x => x.Name.StartsWith($"roberta.encoder.layer.{l}.", StringComparison.Ordinal)).Average(x => x.Alpha))
+            .ToArray();
+        double mean = scores.Average();
+        double[] expected = scores.Select(score =>
+        {
+            double d = score - mean;
+            double sigmoid = 1 / (1 + Math.Exp(-10 * d));
+            return rate * Math.Pow(10, (d > 0 ? 1.0 : 2.0) * (sigmoid - 0.5));
+        }).ToArray();
+        Assert.IsGreaterThan(1.2, expected.Max() / expected.Min(), $"the blocks' alphas ({string.Join(", ", scores)}) must differ enough to tell the rates apart");
+
+        var parameters = model.LastTransformer.Checkpoint.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        for (int l = 0; l < TinyRobertaFiles.Layers; l++)
+        {
+            foreach (string m in new[] { "query", "value" })
+            {
+                string b = $"roberta.encoder.layer.{l}.attention.self.{m}.lora_B";
+                Assert.AreEqual(expected[l], parameters[b].abs().max().ToDouble(), 1e-4 * expected[l], $"{b}: the largest step");
+            }
+        }
+
+        int compared = 0;
+        foreach ((string name, TorchSharp.Modules.Parameter parameter) in parameters.Where(p => !p.Key.Contains(".lora_", StringComparison.Ordinal) && !p.Key.StartsWith("classifier.", StringComparison.Ordinal)))
+        {
+            CollectionAssert.AreEqual(file[name].to(torch.float32).data<float>().ToArray(), parameter.data<float>().ToArray(), $"{name} is frozen and must not move");
+            compared++;
+        }
+
+        Assert.IsGreaterThan(20, compared, "the base weights compared");
     }
 }
