@@ -13,7 +13,7 @@ internal static class ExperimentPlots
             double[] x = method.Select(s => Math.Log10(s.Ratio)).ToArray();
             double[] y = method.Select(s => s.Test.Mean).ToArray();
             double[] e = method.Select(s => double.IsNaN(s.Test.Std) ? 0 : s.Test.Std).ToArray();
-            var line = plot.Add.Scatter(x, y);
+            var line = plot.Add.Scatter(x, y, ColorOf(method.Key, selections));
             line.LegendText = method.Key;
             var bars = plot.Add.ErrorBar(x, y, e);
             bars.Color = line.Color;
@@ -32,7 +32,7 @@ internal static class ExperimentPlots
         foreach (var method in selections.GroupBy(s => s.Method).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             double[] y = method.Select(s => s.Results.Average(r => blocks ? BlockSpread.Of(r.AlphaAfter) : r.AlphaStdAfter)).ToArray();
-            var line = plot.Add.Scatter(method.Select(s => Math.Log10(s.Ratio)).ToArray(), y);
+            var line = plot.Add.Scatter(method.Select(s => Math.Log10(s.Ratio)).ToArray(), y, ColorOf(method.Key, selections));
             line.LegendText = method.Key;
         }
 
@@ -64,7 +64,7 @@ internal static class ExperimentPlots
         foreach (var selection in at)
         {
             double[] alphas = layers.Select(l => selection.Results.Where(r => r.AlphaAfter.ContainsKey(l)).Select(r => r.AlphaAfter[l]).DefaultIfEmpty(double.NaN).Average()).ToArray();
-            var line = plot.Add.Scatter(positions, alphas);
+            var line = plot.Add.Scatter(positions, alphas, ColorOf(selection.Method, selections));
             line.LegendText = selection.Method;
         }
 
@@ -96,6 +96,16 @@ internal static class ExperimentPlots
         plot.ShowLegend(Edge.Right);
         return Save(plot, folder, "learning-rate-factors");
     }
+
+    // A method keeps its colour in every figure of a report (ScottPlot's automatic colours follow the order in which
+    // things are added, and the error bars of one figure take turns in it), so FT in one plot is FT in the next.
+    private static Color ColorOf(string method, List<ExperimentReport.Selection> selections)
+    {
+        int index = selections.Select(s => s.Method).Distinct().Order(StringComparer.Ordinal).ToList().IndexOf(method);
+        return MethodPalette.GetColor(index);
+    }
+
+    private static readonly IPalette MethodPalette = new ScottPlot.Palettes.Category10();
 
     private const string RatioAxisLabel = "training data: share of the pool (samples), log scale";
 

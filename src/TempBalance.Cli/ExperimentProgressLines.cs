@@ -22,7 +22,7 @@ internal sealed class ExperimentProgressLines(TextWriter output, int epochs) : I
                 _skipped++;
                 if (value.Done == value.Total)
                 {
-                    output.WriteLine($"{_skipped} trial(s) already have results.");
+                    output.WriteLine($"Skipped {_skipped} trial(s) that already have results.");
                     output.WriteLine($"{Bar(value.Done, value.Total)} {value.Done}/{value.Total} done");
                 }
 
@@ -30,7 +30,9 @@ internal sealed class ExperimentProgressLines(TextWriter output, int epochs) : I
             case TrialEvent.Started:
                 if (_skipped > 0)
                 {
-                    output.WriteLine($"{_skipped} trial(s) already have results; running the rest.");
+                    // With a widened grid the finished trials are interleaved with new ones, so this counts only the run of
+                    // skipped trials just before this one.
+                    output.WriteLine($"Skipped {_skipped} trial(s) that already have results.");
                     _skipped = 0;
                 }
 

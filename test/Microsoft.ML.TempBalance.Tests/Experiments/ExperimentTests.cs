@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.ML.TempBalance.Balancing;
 using Microsoft.ML.TempBalance.Experiments;
 using Microsoft.ML.TempBalance.Training;
@@ -210,8 +211,24 @@ public sealed class ExperimentTests
         }
 
         Assert.IsTrue(File.Exists(Path.Combine(folder.Path, "report-a", "learning-rate-factors.svg")));
+
+        // A method keeps its colour from figure to figure, and the methods' colours differ.
+        var metricColours = LegendColours(Path.Combine(folder.Path, "report-a", "metric-vs-ratio.svg"));
+        Assert.AreNotEqual(metricColours["FT"], metricColours["TB"]);
+        foreach (string figure in new[] { "alpha-std-vs-ratio.svg", "alpha-per-layer.svg" })
+        {
+            var colours = LegendColours(Path.Combine(folder.Path, "report-a", figure));
+            Assert.AreEqual(metricColours["FT"], colours["FT"], figure);
+            Assert.AreEqual(metricColours["TB"], colours["TB"], figure);
+        }
+
         Assert.ThrowsExactly<InvalidDataException>(() => new ExperimentRunner(spec with { Epochs = 3 }, folder.Path, straight), "a folder of another experiment is refused");
     }
+
+    // The legend of a ScottPlot SVG: each entry's label, then the stroke of its line sample.
+    private static Dictionary<string, string> LegendColours(string svg) =>
+        Regex.Matches(File.ReadAllText(svg), @"<text[^>]*>\s*([^<]+?)\s*</text>\s*<path fill=""none"" stroke=""(#[0-9A-Fa-f]{6})""")
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
 
     private sealed class ProgressRecorder : IProgress<ExperimentProgress>, ITrainingReporter
     {
