@@ -22,20 +22,13 @@ internal sealed class ExperimentProgressLines(TextWriter output, int epochs) : I
                 _skipped++;
                 if (value.Done == value.Total)
                 {
-                    output.WriteLine($"Skipped {_skipped} trial(s) that already have results.");
+                    WriteSkipped();
                     output.WriteLine($"{Bar(value.Done, value.Total)} {value.Done}/{value.Total} done");
                 }
 
                 break;
             case TrialEvent.Started:
-                if (_skipped > 0)
-                {
-                    // With a widened grid the finished trials are interleaved with new ones, so this counts only the run of
-                    // skipped trials just before this one.
-                    output.WriteLine($"Skipped {_skipped} trial(s) that already have results.");
-                    _skipped = 0;
-                }
-
+                WriteSkipped();
                 _trialSeconds = 0;
                 output.WriteLine($"{Bar(value.Done, value.Total)} {value.Done}/{value.Total} done, starting {value.TrialId}, {Left(value.EtaSeconds)}");
                 break;
@@ -54,6 +47,17 @@ internal sealed class ExperimentProgressLines(TextWriter output, int epochs) : I
         string alpha = double.IsNaN(epoch.AlphaStd) ? "" : string.Create(CultureInfo.InvariantCulture, $", alpha std {epoch.AlphaStd:F3}")
             + (double.IsNaN(epoch.BlockAlphaStd) ? "" : string.Create(CultureInfo.InvariantCulture, $" (blocks {epoch.BlockAlphaStd:F3})"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    epoch {done}/{epochs} {Bar(done, epochs)} loss {epoch.TrainLoss:G5}{validation}{alpha}, trial {Left(left)}"));
+    }
+
+    // With a widened grid the finished trials are interleaved with new ones, so each line counts only the run of
+    // skipped trials since the last trial that ran.
+    private void WriteSkipped()
+    {
+        if (_skipped > 0)
+        {
+            output.WriteLine($"Skipped {_skipped} trial(s) that already have results.");
+            _skipped = 0;
+        }
     }
 
     private static string Bar(int done, int total) =>
