@@ -75,6 +75,9 @@ public sealed record PdeTrainingOptions
     /// s_low = s_high = <paramref name="scale"/>, every epoch, xmin position 2, MinEigenvalues 12, spectral weights
     /// at the base rate unless <paramref name="balanceSpectralWeights"/>.
     /// </summary>
+    /// <param name="scale">s_low = s_high of TB_Sigmoid: factors lie in (10^(−s/2), 10^(s/2)), 0.32x to 3.2x for s = 1.</param>
+    /// <param name="balanceSpectralWeights">Also balance the Fourier layers' spectral weights. Measured to hurt
+    /// (see <see cref="SpectralAnalyzerOptions.IncludeSpectralWeights"/>); off by default.</param>
     public static TempBalanceOptions DefaultTempBalance(double scale = 1.0, bool balanceSpectralWeights = false) => new()
     {
         Mapping = new SigmoidMapping(scale, scale, 10),

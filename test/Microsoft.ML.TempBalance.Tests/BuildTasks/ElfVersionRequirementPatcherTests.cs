@@ -43,6 +43,32 @@ public sealed class ElfVersionRequirementPatcherTests
     }
 
     [TestMethod]
+    public void PatchingAHardLinkLeavesTheOtherLinkUnchanged()
+    {
+        // Build outputs hard-link native files to the NuGet cache (Directory.Build.props); patching the output
+        // must break the link, never write through it into the cache.
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Inconclusive("hard links are created with libc's link(2) here; this host is not Linux.");
+        }
+
+        using var folder = new TempFolder();
+        string cached = folder.File("cache.so");
+        string output = folder.File("libLibTorchSharp.so");
+        File.WriteAllBytes(cached, SyntheticElf.WithRequirements(new[] { Version }, out long[] flags));
+        byte[] original = File.ReadAllBytes(cached);
+        Assert.AreEqual(0, link(cached, output), $"link(2) failed with errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+
+        Assert.AreEqual(ElfPatchOutcome.Patched, ElfVersionRequirementPatcher.MarkWeak(output, Version));
+
+        CollectionAssert.AreEqual(original, File.ReadAllBytes(cached), "the other link was written through");
+        Assert.AreEqual(0x02, File.ReadAllBytes(output)[flags[0]]);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int link(string existing, string created);
+
+    [TestMethod]
     public void ALibraryWithoutTheRequirementIsLeftAlone()
     {
         byte[] image = SyntheticElf.WithRequirements(new[] { "GLIBCXX_3.4.30" }, out _);
