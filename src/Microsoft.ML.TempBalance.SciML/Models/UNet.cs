@@ -38,8 +38,11 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
     /// <param name="outputChannels">Physical channels.</param>
     /// <param name="features">Features of the first level (PDEBench: 32; at least 16, see the exception).</param>
     /// <exception cref="ArgumentOutOfRangeException">
-    /// Fewer than 16 features: libtorch 2.10's CPU (oneDNN) convolution backward with 2 threads returned NaN gradients
-    /// for such narrow UNets on this project's machines (measured: 4 and 8 features fail, 16 and 32 do not).
+    /// Features not a positive multiple of 16. libtorch 2.10's CPU convolutions (oneDNN 3.7, AVX2/AVX-512 kernels) work
+    /// on blocks of 16 channels and, when a convolution's input channels do not fill the last block, now and then read
+    /// memory they never wrote: transient NaN or garbage outputs and gradients (measured: 4 and 8 features, and 30 or
+    /// 40 input channels). The input channels, which PDEBench fixes (e.g. 30 for 1D CFD), are padded instead; see
+    /// <see cref="ChannelBlock"/>.
     /// </exception>
     public UNet(int dimensions, int inputChannels, int outputChannels, int features = 32)
         : base(nameof(UNet))
@@ -50,9 +53,9 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(inputChannels, 1);
-        if (features < 16)
+        if (features < ChannelBlock || features % ChannelBlock != 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(features), features, "UNet needs at least 16 features: narrower UNets got NaN gradients from libtorch's multi-threaded CPU convolution backward.");
+            throw new ArgumentOutOfRangeException(nameof(features), features, $"UNet needs a multiple of {ChannelBlock} features: libtorch's CPU convolutions return transient NaN or garbage when the channels do not fill their {ChannelBlock}-channel blocks.");
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(outputChannels, 1);
@@ -80,6 +83,14 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>
+    /// The channel block of libtorch's CPU convolution kernels. The first convolution's input (the stacked context
+    /// frames) is padded with zero channels, and its weight with zero columns, up to a multiple of it: the same sum,
+    /// without the partial block that oneDNN 3.7 mishandles (exception of the constructor). The weight keeps its
+    /// PDEBench shape, so checkpoints and spectral analysis are unchanged.
+    /// </summary>
+    public const int ChannelBlock = 16;
+
     /// <summary>1 or 2.</summary>
     public int Dimensions { get; }
 
@@ -99,7 +110,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
         }
 
         Tensor x = Dimensions == 1 ? input.permute(0, 2, 1) : input.permute(0, 3, 1, 2);
-        Tensor e1 = encoder1.forward(x);
+        Tensor e1 = FirstBlock(x);
         Tensor e2 = encoder2.forward(pool1.forward(e1));
         Tensor e3 = encoder3.forward(pool2.forward(e2));
         Tensor e4 = encoder4.forward(pool3.forward(e3));
@@ -111,6 +122,34 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
         Tensor output = conv.forward(d1);
         output = Dimensions == 1 ? output.permute(0, 2, 1) : output.permute(0, 2, 3, 1);
         return output.unsqueeze(-2).MoveToOuterDisposeScope();
+    }
+
+    // encoder1 with its first convolution on channel-padded input and weight (ChannelBlock).
+    private Tensor FirstBlock(Tensor x)
+    {
+        long missing = (ChannelBlock - x.shape[1] % ChannelBlock) % ChannelBlock;
+        if (missing == 0)
+        {
+            return encoder1.forward(x);
+        }
+
+        nn.Module<Tensor, Tensor>[] layers = encoder1.children().Cast<nn.Module<Tensor, Tensor>>().ToArray();
+        Tensor weight = layers[0] is Conv1d conv1 ? conv1.weight! : ((Conv2d)layers[0]).weight!;
+        long[] inputPad = x.shape.ToArray();
+        inputPad[1] = missing;
+        long[] weightPad = weight.shape.ToArray();
+        weightPad[1] = missing;
+        Tensor paddedInput = cat(new[] { x, zeros(inputPad, x.dtype, x.device) }, 1);
+        Tensor paddedWeight = cat(new[] { weight, zeros(weightPad, weight.dtype, weight.device) }, 1);
+        Tensor y = Dimensions == 1
+            ? nn.functional.conv1d(paddedInput, paddedWeight, padding: 1)
+            : nn.functional.conv2d(paddedInput, paddedWeight, padding: new long[] { 1, 1 });
+        foreach (nn.Module<Tensor, Tensor> layer in layers.Skip(1))
+        {
+            y = layer.forward(y);
+        }
+
+        return y;
     }
 
     private Sequential Block(int inputs, int outputs, string name)
