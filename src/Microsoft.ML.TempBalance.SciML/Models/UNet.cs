@@ -36,7 +36,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
     /// <param name="dimensions">1 or 2.</param>
     /// <param name="inputChannels">initialStep x channels.</param>
     /// <param name="outputChannels">Physical channels.</param>
-    /// <param name="features">Features of the first level (PDEBench: 32; at least 16, see the exception).</param>
+    /// <param name="features">Features of the first level (PDEBench: 32; a multiple of 16, see the exception).</param>
     /// <exception cref="ArgumentOutOfRangeException">
     /// Features not a positive multiple of 16. libtorch 2.10's CPU convolutions (oneDNN 3.7, AVX2/AVX-512 kernels) work
     /// on blocks of 16 channels and, when a convolution's input channels do not fill the last block, now and then read

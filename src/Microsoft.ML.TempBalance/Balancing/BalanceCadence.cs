@@ -27,7 +27,7 @@ public abstract record BalanceCadence
     /// <remarks>
     /// This caps the cost of the analyses; it does not make them sparse. Where an analysis is cheap next to an
     /// optimizer step the budget allows one after every step: on a 64 x 64 FNO2d (docs/results.md, issue 20) it
-    /// analysed 90-360 times per trial against 30 for <see cref="EveryEpochs(int)"/>, with the same accuracy and
+    /// analysed 90-1350 times per trial (after every step) against 30 for <see cref="EveryEpochs(int)"/>, with the same accuracy and
     /// no measurable extra time. Use <see cref="EverySteps(int)"/> or <see cref="EveryEpochs(int)"/> when the
     /// number of analyses itself matters (for example, for comparable factor histories).
     /// </remarks>

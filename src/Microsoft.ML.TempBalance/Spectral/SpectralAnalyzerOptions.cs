@@ -31,9 +31,9 @@ public sealed record SpectralAnalyzerOptions
     /// pooling all its modes (spec decision 10).</summary>
     /// <remarks>In a diagnostic report they are only measured. In TempBalance options this also balances them, with
     /// the same mapping as the real layers: their pooled ESDs are heavier-tailed, so TB_Sigmoid (s = 1) held them at
-    /// 0.32-0.37x the base rate throughout, near the floor of its range, and a 64 x 64 Darcy FNO2d ended 5% (0.6% of
-    /// the data) and 12% (2.5%) worse than plain training (docs/results.md, issue 20). Balancing them is not
-    /// recommended.</remarks>
+    /// 0.32-0.42x the base rate throughout, near the floor of its range, and a 64 x 64 Darcy FNO2d ended 5%, 12% and
+    /// 5% worse than plain training at 0.6%, 2.5% and 10% of the data (docs/results.md, issue 20). Balancing them is
+    /// not recommended.</remarks>
     public bool IncludeSpectralWeights { get; init; }
 
     /// <summary>Scale of convolution slices: eigenvalues are multiplied by this (reference: 0.5).</summary>
