@@ -3,6 +3,7 @@ using Microsoft.ML.TempBalance.Runtime;
 using Microsoft.ML.TempBalance.SciML;
 using Microsoft.ML.TempBalance.SciML.Generators;
 using Microsoft.ML.TempBalance.SciML.Models;
+using Microsoft.ML.TempBalance.SciML.Training;
 using Microsoft.ML.TempBalance.Spectral;
 using TorchSharp;
 
@@ -88,27 +89,18 @@ public sealed class UNetTests
         // runs); with it every run ends finite.
         TorchRuntime.SetThreadCount(2);
         PdeDataset data = PdeGenerators.CompressibleFlow1D(10, 128, solverResolution: 128, seed: 4, threads: 2);
-        using torch.Tensor all = torch.tensor(data.Data, new long[] { data.Samples, data.Times, 128, 3 }).permute(0, 2, 1, 3).contiguous();
+        using var rollout = new PdeRollout(data, initialStep: 10, singleStep: false, batchSize: 10);
+        using torch.Tensor all = PdeRollout.ToTensor(data);
         torch.manual_seed(1);
         using var model = new UNet(1, 30, 3, features: 16);
         model.train();
         using var optimizer = torch.optim.Adam(model.parameters(), 1e-3, weight_decay: 1e-4);
-        using torch.Tensor grid = torch.zeros(1);
         for (int step = 0; step < 30; step++)
         {
             using var scope = torch.NewDisposeScope();
             optimizer.zero_grad();
-            torch.Tensor trajectories = all;
-            torch.Tensor window = trajectories.narrow(2, 0, 10);
-            torch.Tensor loss = torch.zeros(1);
-            for (int t = 10; t < 21; t++)
-            {
-                torch.Tensor predicted = model.forward(window.reshape(10, 128, 30), grid);
-                Assert.IsTrue(predicted.isfinite().all().item<bool>(), $"non-finite prediction at step {step}, frame {t}");
-                loss = loss + torch.nn.functional.mse_loss(predicted, trajectories.narrow(2, t, 1));
-                window = torch.cat(new[] { window.narrow(2, 1, 9), predicted }, 2);
-            }
-
+            torch.Tensor loss = rollout.TrainingLoss(model, all);
+            Assert.IsTrue(loss.isfinite().item<bool>(), $"non-finite rollout loss at step {step}");
             loss.backward();
             optimizer.step();
         }
