@@ -145,7 +145,8 @@ public static class ExperimentReport
             string data = pde.TrainFile is not null
                 ? $"files {pde.TrainFile} / {pde.ValidationFile} / {pde.TestFile}"
                 : Invariant($"generated {pde.Equation} at {pde.Resolution} points per axis: pool {pde.PoolSamples}, validation {pde.ValidationSamples}, test {pde.TestSamples} (data seed {pde.DataSeed})");
-            md.AppendLine(Invariant($"- Task: {pde.Model.ToUpperInvariant()} on {data}; metric nRMSE (lower is better), context frames excluded."));
+            string training = pde.Loss == "mse" && pde.Normalize == "none" ? "" : Invariant($"; trained with loss {pde.Loss} and normalisation {pde.Normalize}");
+            md.AppendLine(Invariant($"- Task: {pde.Model.ToUpperInvariant()} on {data}{training}; metric nRMSE (lower is better), context frames excluded."));
         }
 
         if (spec.Task.Text is { } text)

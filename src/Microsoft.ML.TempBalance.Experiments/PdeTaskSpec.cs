@@ -63,10 +63,20 @@ public sealed record PdeTaskSpec
     /// <summary>Epochs between learning-rate halvings.</summary>
     public int StepSizeEpochs { get; init; } = 100;
 
+    /// <summary>Training objective: mse (PDEBench) or relative-l2 (Li et al.'s FNO paper: per channel, like nRMSE).</summary>
+    public string Loss { get; init; } = "mse";
+
+    /// <summary>Field scaling around the network: none (PDEBench) or pointwise (Li et al.'s per-grid-point Gaussian).</summary>
+    public string Normalize { get; init; } = "none";
+
     /// <summary>Torch threads per trial (0: all cores).</summary>
     public int Threads { get; init; }
 
     internal PdeModelKind Kind => Model == "unet" ? PdeModelKind.UNet : PdeModelKind.Fno;
+
+    internal PdeLoss LossKind => Loss == "relative-l2" ? PdeLoss.RelativeL2 : PdeLoss.Mse;
+
+    internal PdeNormalization NormalizationKind => Normalize == "pointwise" ? PdeNormalization.PointwiseGaussian : PdeNormalization.None;
 
     internal void Validate(string source, string folder, IReadOnlyList<double> ratios)
     {
@@ -89,6 +99,16 @@ public sealed record PdeTaskSpec
         if (Model is not ("fno" or "unet"))
         {
             throw new InvalidDataException($"'{source}': task.pde.model '{Model}' is unknown; expected fno or unet.");
+        }
+
+        if (Loss is not ("mse" or "relative-l2"))
+        {
+            throw new InvalidDataException($"'{source}': task.pde.loss '{Loss}' is unknown; expected mse or relative-l2.");
+        }
+
+        if (Normalize is not ("none" or "pointwise"))
+        {
+            throw new InvalidDataException($"'{source}': task.pde.normalize '{Normalize}' is unknown; expected none or pointwise.");
         }
 
         if (!files && (PoolSamples < 1 || ValidationSamples < 1 || TestSamples < 1 || Resolution < 4))

@@ -69,6 +69,8 @@ internal static class PdeTrialExecutor
             LearningRate = c.LearningRate,
             WeightDecay = task.WeightDecay,
             StepSizeEpochs = task.StepSizeEpochs,
+            Loss = task.LossKind,
+            Normalization = task.NormalizationKind,
             Optimizer = TrialRecording.Optimizer(c.Optimizer, OptimizerKind.Adam),
             Seed = trial.Seed,
             NumberOfThreads = task.Threads,

@@ -37,6 +37,8 @@ public sealed class ExperimentTests
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("\"epochs\": 2", "\"epochs\": 2, \"maxTrials\": 5", StringComparison.Ordinal)))).Message, "12 trials, more than maxTrials = 5");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("\"epochs\": 2", "\"epochs\": 0", StringComparison.Ordinal)))).Message, "pochs");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("[1, 2, 3]", "[]", StringComparison.Ordinal)))).Message, "seeds");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("\"equation\": \"darcy\",", "\"equation\": \"darcy\", \"loss\": \"l1\",", StringComparison.Ordinal)))).Message, "task.pde.loss 'l1'");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("\"equation\": \"darcy\",", "\"equation\": \"darcy\", \"normalize\": \"minmax\",", StringComparison.Ordinal)))).Message, "task.pde.normalize 'minmax'");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec.Replace("\"epochs\": 2", "\"epochs\": 2,,", StringComparison.Ordinal)))).Message, "spec.json");
         Assert.HasCount(12, Trial.All(ExperimentSpec.Load(WriteSpec(folder.Path, TinySpec))));
     }

@@ -31,6 +31,14 @@ public sealed class PdeTrialRouteTests
       "ratios": [1.0], "seeds": [3], "grid": { "learningRate": [0.005], "batchSize": [4], "tempBalance": [true] }, "epochs": 3 }
     """;
 
+    // The same with Li et al.'s training instead of PDEBench's: per-channel relative L2 on pointwise-normalised fields.
+    private const string Cfd1dNormalized = """
+    { "name": "route-cfd1d-normalized",
+      "task": { "pde": { "equation": "cfd1d", "resolution": 32, "frames": 6, "initialStep": 2, "poolSamples": 12, "validationSamples": 6,
+                         "testSamples": 6, "modes": 6, "width": 8, "stepSizeEpochs": 2, "loss": "relative-l2", "normalize": "pointwise", "threads": 2 } },
+      "ratios": [1.0], "seeds": [3], "grid": { "learningRate": [0.005], "batchSize": [4], "tempBalance": [true] }, "epochs": 3 }
+    """;
+
     // The same Darcy task with PDEBench's UNet.
     private const string DarcyUNet = """
     { "name": "route-darcy-unet",
@@ -65,6 +73,7 @@ public sealed class PdeTrialRouteTests
     [TestMethod]
     [DataRow(Darcy)]
     [DataRow(Cfd1d)]
+    [DataRow(Cfd1dNormalized)]
     [DataRow(DarcyUNet)]
     [DataRow(Cfd1dUNet)]
     [DataRow(DarcySpectral)]
@@ -93,6 +102,8 @@ public sealed class PdeTrialRouteTests
             LearningRate = 0.005,
             WeightDecay = task.WeightDecay,
             StepSizeEpochs = task.StepSizeEpochs,
+            Loss = json.Contains("\"relative-l2\"", StringComparison.Ordinal) ? PdeLoss.RelativeL2 : PdeLoss.Mse,
+            Normalization = json.Contains("\"pointwise\"", StringComparison.Ordinal) ? PdeNormalization.PointwiseGaussian : PdeNormalization.None,
             Optimizer = new OptimizerSettings { Kind = OptimizerKind.Adam },
             Seed = 3,
             Threads = 2,
