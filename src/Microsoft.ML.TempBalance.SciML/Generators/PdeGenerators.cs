@@ -121,8 +121,8 @@ public static class PdeGenerators
     /// U[0.01, 0.2], p₀ = ρ₀T₀; four random fields Σ |k|^(−½) sin(k·x + φ) over the 64 integer modes (i, j) ∈ [−4, 4]²
     /// with i·j ≠ 0; the velocity scaled to a mean speed of M·√(ΓT₀), ρ = ρ₀(1 + δρ·d/mean|d|), p = p₀(1 + δp·p̃/mean|p̃|);
     /// with probability 0.5 a tanh window (width 0.01) outside which v = 0, ρ = ρ₀, p = p₀. The formula can make ρ or p
-    /// negative in a few cells (3 of the first 1000 draws of seed 1 at 64²), where PDEBench's solver and this one can
-    /// only produce NaN; such a draw is replaced by the next draw from the same sample's stream
+    /// negative in a few cells (3 of the first 3000 draws at 64², 1000 from each of seeds 1, 2 and 3), where PDEBench's
+    /// solver and this one can only produce NaN; such a draw is replaced by the next draw from the same sample's stream
     /// (<see cref="PositiveRandomFlow2D"/>), so every other sample is unchanged. Solved by
     /// <see cref="Generators.CompressibleFlow2D"/> at <paramref name="solverResolution"/>² cells (default the output
     /// resolution; PDEBench generates at 128² and trains at 64²) and kept by striding. Channels: density, pressure, Vx, Vy.
@@ -166,7 +166,7 @@ public static class PdeGenerators
     /// </summary>
     internal static RandomFlow PositiveRandomFlow2D(Random random, float[] x, double mach)
     {
-        // A non-positive draw has probability about 0.3% (PDEBench's formula, sciml-notes 4.5), so 100 in a row means
+        // A non-positive draw has probability about 0.1% (PDEBench's formula, sciml-notes 4.5), so 100 in a row means
         // something other than bad luck is wrong.
         const int MaxDraws = 100;
         for (int draw = 0; draw < MaxDraws; draw++)
