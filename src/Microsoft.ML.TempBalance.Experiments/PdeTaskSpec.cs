@@ -74,9 +74,9 @@ public sealed record PdeTaskSpec
 
     internal PdeModelKind Kind => Model == "unet" ? PdeModelKind.UNet : PdeModelKind.Fno;
 
-    internal PdeLoss LossKind => Loss == "relative-l2" ? PdeLoss.RelativeL2 : PdeLoss.Mse;
+    internal PdeLoss LossKind => PdeTrainingNames.Loss(Loss);
 
-    internal PdeNormalization NormalizationKind => Normalize == "pointwise" ? PdeNormalization.PointwiseGaussian : PdeNormalization.None;
+    internal PdeNormalization NormalizationKind => PdeTrainingNames.Normalization(Normalize);
 
     internal void Validate(string source, string folder, IReadOnlyList<double> ratios)
     {
@@ -101,14 +101,14 @@ public sealed record PdeTaskSpec
             throw new InvalidDataException($"'{source}': task.pde.model '{Model}' is unknown; expected fno or unet.");
         }
 
-        if (Loss is not ("mse" or "relative-l2"))
+        if (!PdeTrainingNames.Losses.Contains(Loss))
         {
-            throw new InvalidDataException($"'{source}': task.pde.loss '{Loss}' is unknown; expected mse or relative-l2.");
+            throw new InvalidDataException($"'{source}': task.pde.loss '{Loss}' is unknown; expected {string.Join(" or ", PdeTrainingNames.Losses)}.");
         }
 
-        if (Normalize is not ("none" or "pointwise"))
+        if (!PdeTrainingNames.Normalizations.Contains(Normalize))
         {
-            throw new InvalidDataException($"'{source}': task.pde.normalize '{Normalize}' is unknown; expected none or pointwise.");
+            throw new InvalidDataException($"'{source}': task.pde.normalize '{Normalize}' is unknown; expected {string.Join(" or ", PdeTrainingNames.Normalizations)}.");
         }
 
         if (!files && (PoolSamples < 1 || ValidationSamples < 1 || TestSamples < 1 || Resolution < 4))

@@ -74,9 +74,9 @@ internal static class PdeCommand
         var rollout = new Option<string>("--rollout") { Description = "Autoregressive training: full (BPTT), pushforward or teacher-forcing.", DefaultValueFactory = _ => "full" };
         rollout.AcceptOnlyFromAmong("full", "pushforward", "teacher-forcing");
         var loss = new Option<string>("--loss") { Description = "Training objective: mse (PDEBench) or relative-l2 (Li et al.'s FNO paper, per channel like nRMSE).", DefaultValueFactory = _ => "mse" };
-        loss.AcceptOnlyFromAmong("mse", "relative-l2");
+        loss.AcceptOnlyFromAmong(PdeTrainingNames.Losses);
         var normalize = new Option<string>("--normalize") { Description = "Field scaling around the network: none (PDEBench) or pointwise (Li et al.'s per-grid-point Gaussian; saved with the weights).", DefaultValueFactory = _ => "none" };
-        normalize.AcceptOnlyFromAmong("none", "pointwise");
+        normalize.AcceptOnlyFromAmong(PdeTrainingNames.Normalizations);
         var tempBalance = new Option<bool>("--temp-balance") { Description = "TB_Sigmoid per layer, every epoch (the SciML defaults)." };
         var scale = new Option<double>("--s") { Description = "TB_Sigmoid scale s (s_low = s_high).", DefaultValueFactory = _ => 1.0 };
         var trainSamples = new Option<int?>("--train-samples") { Description = "Use the first N training samples (the paper's subsampling)." };
@@ -116,8 +116,8 @@ internal static class PdeCommand
                     Rollout = parsed.GetValue(rollout) switch { "pushforward" => RolloutMode.Pushforward, "teacher-forcing" => RolloutMode.TeacherForcing, _ => RolloutMode.FullRollout },
                     Model = new FnoOptions { Modes = parsed.GetValue(modes), Width = parsed.GetValue(width), InitialStep = single ? 1 : parsed.GetValue(initialStep), Channels = train.Channels.Count },
                     SingleStep = single,
-                    Loss = parsed.GetValue(loss) == "relative-l2" ? PdeLoss.RelativeL2 : PdeLoss.Mse,
-                    Normalization = parsed.GetValue(normalize) == "pointwise" ? PdeNormalization.PointwiseGaussian : PdeNormalization.None,
+                    Loss = PdeTrainingNames.Loss(parsed.GetValue(loss)!),
+                    Normalization = PdeTrainingNames.Normalization(parsed.GetValue(normalize)!),
                     Epochs = parsed.GetValue(epochs),
                     BatchSize = parsed.GetValue(batch),
                     LearningRate = parsed.GetValue(rate),
