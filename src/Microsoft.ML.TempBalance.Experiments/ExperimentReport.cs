@@ -131,6 +131,21 @@ public static class ExperimentReport
             .Select(cell => Invariant($"ratio {cell.Key.Ratio:G4} {cell.Key.Method}: {cell.Found} of {cell.Expected} trials"))
             .ToList();
 
+    // With perRatio the searched rates and batch sizes differ by ratio, and a reader must see which were searched where.
+    private static string GridSize(ExperimentSpec spec)
+    {
+        if (spec.PerRatio.Count == 0)
+        {
+            return Invariant($"{spec.Grid.Configurations().Count} configurations");
+        }
+
+        return string.Join("; ", spec.Ratios.Select(r =>
+        {
+            ExperimentGrid grid = spec.GridFor(r);
+            return Invariant($"ratio {r:G4}: {grid.Configurations().Count} configurations (learning rates {string.Join(", ", grid.LearningRate.Select(v => v.ToString("G4", CultureInfo.InvariantCulture)))}; batch {string.Join(", ", grid.BatchSize)})");
+        }));
+    }
+
     private static string Markdown(ExperimentSpec spec, List<Selection> selections, int found, int expected, int missing, List<string> corrupt, List<string> incomplete, (double Layers, double Blocks) before, List<string> plots)
     {
         string metric = spec.Task.MetricName;
@@ -157,7 +172,7 @@ public static class ExperimentReport
         }
 
         md.AppendLine(Invariant($"- Ratios: {string.Join(", ", spec.Ratios.Select(r => r.ToString("G4", CultureInfo.InvariantCulture)))}; seeds: {string.Join(", ", spec.Seeds)}; subsampling: {spec.Subsampling}; epochs: {spec.Epochs}."));
-        md.AppendLine(Invariant($"- Grid: {spec.Grid.Configurations().Count} configurations; {expected} trials expected, {found} found, {missing} missing{(corrupt.Count > 0 ? $", {corrupt.Count} corrupt ({string.Join(", ", corrupt)})" : "")}."));
+        md.AppendLine(Invariant($"- Grid: {GridSize(spec)}; {expected} trials expected, {found} found, {missing} missing{(corrupt.Count > 0 ? $", {corrupt.Count} corrupt ({string.Join(", ", corrupt)})" : "")}."));
         md.AppendLine(Invariant($"- Selection: for each ratio and method, the configuration with the lowest mean validation {metric} over seeds (the paper's grid-search protocol); its test {metric} is reported as mean ± std over seeds."));
         bool blocks = !double.IsNaN(before.Blocks);
         md.AppendLine(Invariant($"- Std of PL_Alpha_Hill before training (mean over trials): {before.Layers:F3} across layers{(blocks ? Invariant($", {before.Blocks:F3} across blocks (a block's alpha: the mean of its layers')") : "")}."));

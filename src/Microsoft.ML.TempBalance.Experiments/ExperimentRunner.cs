@@ -85,9 +85,9 @@ public sealed class ExperimentRunner
             throw new InvalidDataException($"'{otherSpec}' is damaged: {e.Message}", e);
         }
 
-        if ((other with { Name = _spec.Name, Grid = _spec.Grid, MaxTrials = _spec.MaxTrials }).ToJson() != _spec.ToJson())
+        if ((other with { Name = _spec.Name, Grid = _spec.Grid, PerRatio = _spec.PerRatio, MaxTrials = _spec.MaxTrials }).ToJson() != _spec.ToJson())
         {
-            throw new InvalidDataException($"'{otherFolder}' ran another protocol than '{_spec.Name}' (task, ratios, seeds, subsampling or epochs differ); only the grid may differ for its trials to be reused.");
+            throw new InvalidDataException($"'{otherFolder}' ran another protocol than '{_spec.Name}' (task, ratios, seeds, subsampling or epochs differ); only the grid (and perRatio) may differ for its trials to be reused.");
         }
 
         int copied = 0;

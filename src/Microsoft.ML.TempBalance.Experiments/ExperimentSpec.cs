@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -37,11 +38,21 @@ public sealed record ExperimentSpec
     /// <summary>The configurations.</summary>
     public required ExperimentGrid Grid { get; init; }
 
+    /// <summary>Learning rates and batch sizes of some ratios in place of the grid's; empty: the grid at every ratio.</summary>
+    public IReadOnlyList<RatioGrid> PerRatio { get; init; } = Array.Empty<RatioGrid>();
+
     /// <summary>Epochs per trial.</summary>
     public int Epochs { get; init; } = 10;
 
     /// <summary>Refuse specs that expand to more trials than this.</summary>
     public int MaxTrials { get; init; } = 2000;
+
+    /// <summary>The grid at <paramref name="ratio"/>: <see cref="Grid"/> with the learning rates and batch sizes of the <see cref="PerRatio"/> entry naming that ratio.</summary>
+    public ExperimentGrid GridFor(double ratio)
+    {
+        RatioGrid? entry = PerRatio.FirstOrDefault(p => p.Ratios.Contains(ratio));
+        return entry is null ? Grid : Grid with { LearningRate = entry.LearningRate ?? Grid.LearningRate, BatchSize = entry.BatchSize ?? Grid.BatchSize };
+    }
 
     /// <summary>Reads and validates a spec file.</summary>
     /// <exception cref="InvalidDataException">Unknown keys, impossible values or missing files, named, before anything runs.</exception>
@@ -93,15 +104,46 @@ public sealed record ExperimentSpec
         }
 
         Grid.Validate(source, Task.Text is not null);
+        ValidatePerRatio(source);
         Task.Validate(source, folder, Ratios);
         if (Task.Pde is { Kind: not SciML.Training.PdeModelKind.Fno } && Grid.SpectralWeights.Any(w => w))
         {
             throw new InvalidDataException($"'{source}': grid.spectralWeights applies to FNO tasks; a UNet has no spectral weights, so the arm would repeat TB.");
         }
-        long trials = (long)Ratios.Count * Seeds.Count * Grid.Configurations().Count;
+        long trials = Ratios.Sum(r => (long)Seeds.Count * GridFor(r).Configurations().Count);
         if (trials > MaxTrials)
         {
             throw new InvalidDataException($"'{source}' expands to {trials} trials, more than maxTrials = {MaxTrials}: shrink the grid or raise maxTrials.");
+        }
+    }
+
+    private void ValidatePerRatio(string source)
+    {
+        static string Show(double value) => value.ToString(CultureInfo.InvariantCulture);
+        var seen = new HashSet<double>();
+        foreach (RatioGrid entry in PerRatio)
+        {
+            if (entry.Ratios.Count == 0 || (entry.LearningRate is null && entry.BatchSize is null))
+            {
+                throw new InvalidDataException($"'{source}': each perRatio entry needs ratios and a learningRate or batchSize list.");
+            }
+
+            if ((entry.LearningRate is { } rates && (rates.Count == 0 || rates.Any(v => !(v > 0)))) || (entry.BatchSize is { } batches && (batches.Count == 0 || batches.Any(b => b < 1))))
+            {
+                throw new InvalidDataException($"'{source}': perRatio learningRate and batchSize need positive values.");
+            }
+
+            string? stranger = entry.Ratios.Where(r => !Ratios.Contains(r)).Select(Show).FirstOrDefault();
+            if (stranger is not null)
+            {
+                throw new InvalidDataException($"'{source}': perRatio names ratio {stranger}, which is not one of ratios [{string.Join(", ", Ratios.Select(Show))}].");
+            }
+
+            string? twice = entry.Ratios.Where(r => !seen.Add(r)).Select(Show).FirstOrDefault();
+            if (twice is not null)
+            {
+                throw new InvalidDataException($"'{source}': ratio {twice} is in more than one perRatio entry.");
+            }
         }
     }
 }

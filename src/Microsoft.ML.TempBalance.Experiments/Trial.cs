@@ -10,8 +10,8 @@ public sealed record Trial(TrialConfiguration Configuration, double Ratio, int S
 
     /// <summary>All trials of a spec, in a stable order (by id).</summary>
     public static IReadOnlyList<Trial> All(ExperimentSpec spec) =>
-        spec.Grid.Configurations()
-            .SelectMany(c => spec.Ratios.SelectMany(r => spec.Seeds.Select(s => new Trial(c, r, s))))
+        spec.Ratios
+            .SelectMany(r => spec.GridFor(r).Configurations().SelectMany(c => spec.Seeds.Select(s => new Trial(c, r, s))))
             .OrderBy(t => t.Id, StringComparer.Ordinal)
             .ToList();
 

@@ -125,6 +125,48 @@ public sealed class ExperimentTests
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => refused.Reuse(folder.File("old"))).Message, "another protocol");
     }
 
+    // The paper tunes the learning rate and batch size per ratio; perRatio replaces the grid's at the ratios it names.
+    [TestMethod]
+    public void PerRatioEntriesSetTheLearningRatesAndBatchSizesSearchedAtTheirRatios()
+    {
+        using var folder = new TempFolder();
+        const string PerRatio = "\"perRatio\": [ { \"ratios\": [1.0], \"learningRate\": [0.01, 0.02], \"batchSize\": [4] } ],\n  \"epochs\": 2";
+        string json = TinySpec.Replace("\"epochs\": 2", PerRatio, StringComparison.Ordinal);
+        ExperimentSpec spec = ExperimentSpec.Load(WriteSpec(folder.Path, json));
+        IReadOnlyList<Trial> trials = Trial.All(spec);
+        Assert.HasCount(18, trials, "0.5: one rate x FT, TB x 3 seeds; 1.0: two rates x FT, TB x 3 seeds");
+        CollectionAssert.AreEquivalent(new[] { (0.005, 5) }, trials.Where(t => t.Ratio == 0.5).Select(t => (t.Configuration.LearningRate, t.Configuration.BatchSize)).Distinct().ToArray());
+        CollectionAssert.AreEquivalent(new[] { (0.01, 4), (0.02, 4) }, trials.Where(t => t.Ratio == 1.0).Select(t => (t.Configuration.LearningRate, t.Configuration.BatchSize)).Distinct().ToArray());
+        Assert.IsTrue(trials.Any(t => t.Id == "r1-s2-lr0.02-b4-default-tb-sigmoid-1-1"));
+
+        // A rate-only entry keeps the grid's batch size.
+        ExperimentSpec ratesOnly = ExperimentSpec.Load(WriteSpec(folder.Path, json.Replace(", \"batchSize\": [4]", "", StringComparison.Ordinal)));
+        CollectionAssert.AreEquivalent(new[] { 5 }, Trial.All(ratesOnly).Select(t => t.Configuration.BatchSize).Distinct().ToArray());
+
+        foreach ((string bad, string message) in new[]
+        {
+            ("[ { \"ratios\": [0.3], \"learningRate\": [0.01] } ]", "perRatio names ratio 0.3"),
+            ("[ { \"ratios\": [1.0], \"learningRate\": [0.01] }, { \"ratios\": [1.0], \"batchSize\": [2] } ]", "ratio 1 is in more than one"),
+            ("[ { \"ratios\": [1.0] } ]", "a learningRate or batchSize"),
+            ("[ { \"ratios\": [1.0], \"learningRate\": [] } ]", "positive values"),
+            ("[ { \"ratios\": [1.0], \"batchSize\": [0] } ]", "positive values"),
+        })
+        {
+            string refused = TinySpec.Replace("\"epochs\": 2", $"\"perRatio\": {bad}, \"epochs\": 2", StringComparison.Ordinal);
+            StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, refused))).Message, message);
+        }
+
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ExperimentSpec.Load(WriteSpec(folder.Path, json.Replace("\"epochs\": 2", "\"epochs\": 2, \"maxTrials\": 17", StringComparison.Ordinal)))).Message, "18 trials");
+
+        // Retuning one ratio keeps the finished trials of the others: they are reused, and the report names the rates searched at each ratio.
+        string oldSpec = Directory.CreateDirectory(folder.File("old-spec")).FullName;
+        Assert.AreEqual(2, new ExperimentRunner(ExperimentSpec.Load(WriteSpec(oldSpec, TinySpec)), oldSpec, folder.File("old")).Run(stopAfter: 2).Run);
+        var runner = new ExperimentRunner(spec, folder.Path, folder.File("new"));
+        Assert.AreEqual(2, runner.Reuse(folder.File("old")));
+        ExperimentReport.Write(folder.File("new"), folder.File("report"));
+        StringAssert.Contains(File.ReadAllText(Path.Combine(folder.File("report"), "report.md")), "ratio 0.5: 2 configurations (learning rates 0.005; batch 5); ratio 1: 4 configurations (learning rates 0.01, 0.02; batch 4); 18 trials expected, 2 found");
+    }
+
     [TestMethod]
     public void AFolderWrittenBeforeAGridKeyExistedStillResumes()
     {
@@ -136,6 +178,7 @@ public sealed class ExperimentTests
         // The stored copy as an older version wrote it: no "unit", "loraRank", "cadence" or "spectralWeights" in the grid (all at their defaults).
         var old = System.Text.Json.Nodes.JsonNode.Parse(spec.ToJson())!.AsObject();
         JsonObjectRemove(old["grid"]!.AsObject(), "unit", "loraRank", "cadence", "spectralWeights");
+        JsonObjectRemove(old, "perRatio");
         File.WriteAllText(Path.Combine(results, "spec.json"), old.ToJsonString());
         Assert.AreEqual(12, new ExperimentRunner(spec, folder.Path, results).Trials.Count);
 
